@@ -263,6 +263,10 @@ class LinePlatform:
 
     # ---- what was delivered ---------------------------------------------------------
 
+    def records_for(self, user_id: str) -> list[SentRecord]:
+        with self._lock:
+            return [r for r in self.sent if r.user_id == user_id]
+
     def messages_for(self, user_id: str) -> list[dict]:
         with self._lock:
             return [m for r in self.sent if r.user_id == user_id for m in r.messages]
