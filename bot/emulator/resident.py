@@ -120,16 +120,23 @@ class Resident:
     def post_events(self, events: list[dict[str, Any]], sign: bool = True,
                     signature: str | None = None, raw_body: bytes | None = None,
                     destination: str | None = None) -> httpx.Response:
-        payload = {"destination": destination or self.platform.bot_user_id,
-                   "events": events}
-        body = raw_body if raw_body is not None else json.dumps(
-            payload, ensure_ascii=False, separators=(",", ":")).encode()
+        payload: Any = {"destination": destination or self.platform.bot_user_id,
+                        "events": events}
+        if raw_body is None:
+            body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        else:
+            body = raw_body
+            try:
+                payload = json.loads(raw_body)
+            except ValueError:
+                payload = None      # nothing a redelivery could repeat
         headers = {"content-type": "application/json; charset=utf-8"}
         if signature is not None:
             headers["x-line-signature"] = signature
         elif sign:
             headers["x-line-signature"] = signature_for(body, self.channel_secret)
-        self.last_payload = payload
+        if isinstance(payload, dict):
+            self.last_payload = payload
         return self.http.post(self.callback_url, content=body, headers=headers)
 
     def _post_one(self, kind: str, mode: str = "active", replyable: bool = True,
