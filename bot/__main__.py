@@ -1,0 +1,86 @@
+"""Commands: python -m bot serve | demo | create-staff | richmenu."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="くらしの相談LINE")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the service (settings from env)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+    demo = commands.add_parser("demo", help="everything on one machine, no LINE account")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--seed", action="store_true", help="fill with a month of synthetic cases")
+
+    staff = commands.add_parser("create-staff", help="create a staff account")
+    staff.add_argument("--login", required=True)
+    staff.add_argument("--role", choices=("staff", "admin"), default="staff")
+    staff.add_argument("--name", default="")
+    staff.add_argument("--password-stdin", action="store_true", required=True,
+                       help="read the password from standard input")
+
+    commands.add_parser("richmenu", help="create, upload and set the default rich menu")
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "serve":
+        return _serve(args.host, args.port)
+    if args.command == "demo":
+        from bot.demo import run_demo
+        return run_demo(args.host, args.port, seed=args.seed)
+    if args.command == "create-staff":
+        return _create_staff(args.login, args.role, args.name, sys.stdin.readline().rstrip("\n"))
+    if args.command == "richmenu":
+        from bot.richmenu import main as richmenu_main
+        return richmenu_main()
+    return 2
+
+
+def _serve(host: str, port: int) -> int:
+    import uvicorn
+
+    from bot.app import create_app
+    from bot.config import MissingSetting
+
+    try:
+        app = create_app()
+    except MissingSetting as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    uvicorn.run(app, host=host, port=port, proxy_headers=True)
+    return 0
+
+
+def _create_staff(login: str, role: str, name: str, password: str) -> int:
+    from sqlmodel import Session, select
+
+    from admin.security import hash_password
+    from bot.config import get_settings
+    from bot.db import create_schema, make_engine
+    from bot.models import StaffUser
+
+    if len(password) < 10:
+        print("error: the password must be at least 10 characters", file=sys.stderr)
+        return 2
+    engine = make_engine(get_settings().database_url)
+    create_schema(engine)
+    with Session(engine) as session:
+        if session.exec(select(StaffUser).where(StaffUser.login == login)).first():
+            print(f"error: a staff account named {login!r} exists already", file=sys.stderr)
+            return 1
+        session.add(StaffUser(login=login, display_name=name or login, role=role,
+                              password_hash=hash_password(password)))
+        session.commit()
+    print(f"created {role} account {login!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

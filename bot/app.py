@@ -1,0 +1,94 @@
+"""FastAPI app factory. The lifespan owns the database engine, the LINE client, the
+event worker and the scheduler."""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from linebot.v3 import WebhookParser
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from bot import clock
+from bot.config import Settings, get_settings
+from bot.db import create_schema, make_engine
+from bot.flows.context import FlowContext
+from bot.hours import BusinessHours
+from bot.line_client import LineClient
+from bot.outbox import OutboxSender
+from bot.scheduler import build_scheduler
+from bot.webhook import build_router
+from bot.worker import EventWorker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Everything the lifespan starts, reachable from routes as request.app.state.runtime."""
+    settings: Settings
+    engine: Engine
+    client: LineClient
+    sender: OutboxSender
+    worker: EventWorker
+    scheduler: Any
+    hours: BusinessHours
+    extras: dict = field(default_factory=dict)
+
+
+def create_app(settings: Optional[Settings] = None, *, engine: Optional[Engine] = None,
+               start_background: bool = True, mount_extras=None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.require_production_settings()
+    engine = engine or make_engine(settings.database_url)
+    create_schema(engine)
+    hours = BusinessHours(settings.business_open, settings.business_close)
+    client = LineClient(settings.line_api_host, settings.line_channel_access_token)
+    sender = OutboxSender(engine, client)
+
+    def make_context() -> FlowContext:
+        return FlowContext(now=clock.now(), city=settings.city,
+                           municipality=settings.municipality, hours=hours,
+                           retention_days=settings.retention_days,
+                           terms_url=f"{settings.public_base_url}/terms")
+
+    worker = EventWorker(engine, settings, sender, make_context)
+    scheduler = build_scheduler(engine, settings, sender)
+    runtime = Runtime(settings, engine, client, sender, worker, scheduler, hours)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if start_background:
+            worker.start()
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if start_background:
+                scheduler.shutdown(wait=False)
+                worker.stop()
+            client.close()
+
+    app = FastAPI(title="くらしの相談LINE", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.runtime = runtime
+    parser = WebhookParser(settings.line_channel_secret)
+    app.include_router(build_router(parser, engine, on_stored=worker.wake))
+
+    @app.get("/healthz")
+    def healthz() -> JSONResponse:
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as error:
+            return JSONResponse({"status": "error", "database": type(error).__name__}, 503)
+        return JSONResponse({"status": "ok"})
+
+    from bot.pages import router as pages_router
+    app.include_router(pages_router)
+    if mount_extras is not None:
+        mount_extras(app)
+    return app

@@ -1,0 +1,70 @@
+"""Settings from the environment (names are a contract: see ARCHITECTURE.md)."""
+from __future__ import annotations
+
+from datetime import time
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+VAR_DIR = Path("var")
+
+
+class MissingSetting(RuntimeError):
+    """A setting required outside the demo is not set."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    line_channel_secret: str = ""
+    line_channel_access_token: str = ""
+    line_api_host: str = "https://api.line.me"
+    database_url: str = f"sqlite:///{VAR_DIR / 'yorisoi.db'}"
+    municipality: str = "富山県射水市"
+    secret_key: str = ""
+    public_base_url: str = "http://127.0.0.1:8000"   # how residents' phones reach /terms
+
+    demo: bool = False                         # set by `python -m bot demo`
+    business_open: time = time(8, 30)          # JST, weekdays, not on holidays / 12/29-1/3
+    business_close: time = time(17, 15)
+    reply_token_max_age_s: float = 50.0        # LINE accepts ~1 min; keep a margin
+    outbox_retry_hours: float = 24.0
+    push_quota_per_month: int = 200            # free plan
+    worker_poll_s: float = 1.0
+    scheduler_enabled: bool = True
+    alert_webhook_url: str = ""                # on-call alert (outgoing JSON webhook)
+    smtp_host: str = ""
+    smtp_port: int = 25
+    alert_email_to: str = ""
+    alert_email_from: str = "yorisoi@localhost"
+    retention_days: int = 365
+    quiet_hours_start: time = time(20, 0)
+    quiet_hours_end: time = time(8, 0)
+    followup_after_windows_days: int = Field(7, ge=1)
+    followup_after_close_days: int = Field(14, ge=1)
+
+    @property
+    def city(self) -> str:
+        """富山県射水市 -> 射水市 (the name residents use)."""
+        for marker in ("都", "道", "府", "県"):
+            if marker in self.municipality[:4]:
+                return self.municipality.split(marker, 1)[1]
+        return self.municipality
+
+    def require_production_settings(self) -> None:
+        if self.demo:
+            return
+        missing = [name.upper() for name in
+                   ("line_channel_secret", "line_channel_access_token", "secret_key")
+                   if not getattr(self, name)]
+        if missing:
+            raise MissingSetting(
+                "missing required setting(s): " + ", ".join(missing)
+                + " (set them in the environment; `python -m bot demo` needs none)")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,82 @@
+"""`python -m bot demo`: the whole service on one machine, the built-in emulator as LINE."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from sqlmodel import Session, select
+
+from admin.security import hash_password
+from bot.app import create_app
+from bot.config import VAR_DIR, Settings
+from bot.emulator import LinePlatform
+from bot.emulator.mount import install_emulator
+from bot.models import StaffUser
+
+DEMO_STAFF_LOGIN = "demo-admin"
+
+
+@dataclass
+class DemoService:
+    app: FastAPI
+    platform: LinePlatform
+    settings: Settings
+
+
+def build_emulated_service(base_url: str, database_url: str, **overrides) -> DemoService:
+    """The service wired to the built-in emulator (used by the demo and by the tests)."""
+    secret, token = secrets.token_hex(16), secrets.token_urlsafe(24)
+    settings = Settings(demo=True, line_channel_secret=secret, line_channel_access_token=token,
+                        line_api_host=f"{base_url}/emulator", public_base_url=base_url,
+                        secret_key=secrets.token_hex(32), database_url=database_url,
+                        **overrides)
+    platform = LinePlatform(secret, token)
+
+    def mount(app: FastAPI) -> None:
+        install_emulator(app, platform, lambda: f"{base_url}/callback", secret)
+
+    app = create_app(settings, mount_extras=mount)
+    return DemoService(app, platform, settings)
+
+
+def ensure_demo_staff(service: DemoService) -> str:
+    """Create (or reset) the demo admin account; returns its new password."""
+    password = secrets.token_urlsafe(9)
+    engine = service.app.state.runtime.engine
+    with Session(engine) as session:
+        staff = session.exec(select(StaffUser).where(StaffUser.login == DEMO_STAFF_LOGIN)).first()
+        if staff is None:
+            staff = StaffUser(login=DEMO_STAFF_LOGIN, display_name="デモ管理者", role="admin",
+                              password_hash="")
+        staff.password_hash = hash_password(password)
+        staff.failed_logins, staff.locked_until, staff.disabled = 0, None, False
+        session.add(staff)
+        session.commit()
+    return password
+
+
+def run_demo(host: str, port: int, seed: bool = False) -> int:
+    import uvicorn
+
+    base_url = f"http://{host}:{port}"
+    database_url = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'demo.db'}")
+    service = build_emulated_service(base_url, database_url)
+    password = ensure_demo_staff(service)
+    if seed:
+        from bot.seed import seed_demo_data
+        count = seed_demo_data(service.app.state.runtime.engine)
+        print(f"seeded {count} synthetic cases")
+    print("\n".join([
+        "",
+        "くらしの相談LINE — demo (SQLite + built-in LINE emulator; LINE is never called)",
+        f"  resident's phone : {base_url}/emulator/phone",
+        f"  staff admin page : {base_url}/admin/",
+        f"  staff login      : {DEMO_STAFF_LOGIN}",
+        f"  staff password   : {password}",
+        f"  database         : {database_url}",
+        "",
+    ]), flush=True)
+    uvicorn.run(service.app, host=host, port=port, log_level="warning")
+    return 0

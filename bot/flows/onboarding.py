@@ -1,0 +1,143 @@
+"""Greeting, terms and consent, and the three-question intake (every step skippable)."""
+from __future__ import annotations
+
+from bot import linemsg
+from bot.flows import consultation
+from bot.flows.actions import Action, GoTo, RecordConsent, Say, SetProfile
+from bot.flows.context import FlowContext, Inbound, ResidentView
+from bot.flows.crisis import crisis_block
+from bot.wording import say
+
+RELATIONS = ("self", "family", "supporter")
+AGES = ("10s", "20s", "30s", "40s", "50s", "60s", "70s", "80s")
+SKIP = "skip"
+
+
+def greet(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
+    """A follow event: greeting and terms, or a welcome back for someone who consented."""
+    if view.terms_consent:
+        return [Say([linemsg.text(say("onboarding.welcome_back"))]), GoTo("consult")]
+    greeting = say("onboarding.greeting", city=ctx.city, hours=ctx.hours.label(),
+                   crisis=crisis_block("emergency"))
+    return [Say([linemsg.text(greeting), terms_message(ctx)]), GoTo("onboarding.terms")]
+
+
+def terms_message(ctx: FlowContext) -> dict:
+    body = say("onboarding.terms", retention_days=ctx.retention_days, terms_url=ctx.terms_url)
+    return linemsg.text(body, [
+        linemsg.quick_postback(say("onboarding.consent_button_yes"), "a=consent&v=yes"),
+        linemsg.quick_postback(say("onboarding.consent_button_no"), "a=consent&v=no"),
+    ])
+
+
+def _chosen(inbound: Inbound, question: str, options: dict[str, str]) -> str | None:
+    """The option picked by button (postback) or typed as the button's label."""
+    if inbound.kind == "postback" and inbound.data.get("a") == question:
+        value = inbound.data.get("v")
+        return value if value in options else None
+    if inbound.kind == "text" and inbound.text:
+        typed = inbound.text.strip()
+        for value, label in options.items():
+            if typed == label:
+                return value
+    return None
+
+
+def _consent_options() -> dict[str, str]:
+    return {"yes": say("onboarding.consent_button_yes"), "no": say("onboarding.consent_button_no")}
+
+
+def on_terms(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
+    answer = _chosen(inbound, "consent", _consent_options())
+    if answer == "yes":
+        return [RecordConsent("terms", True),
+                Say([linemsg.text(say("onboarding.consent_thanks")), relation_question()]),
+                GoTo("onboarding.relation")]
+    if answer == "no":
+        return [RecordConsent("terms", False),
+                Say([linemsg.text(say("onboarding.declined", crisis=crisis_block("emergency"))),
+                     terms_message(ctx)]),
+                GoTo("declined")]
+    # Anything else before consent: not stored; the crisis numbers and the question again.
+    return [Say([linemsg.text(say("onboarding.declined_reminder") + "\n"
+                              + crisis_block("emergency")), terms_message(ctx)])]
+
+
+def _labels(kind: str) -> dict[str, str]:
+    if kind == "relation":
+        labels = {value: say(f"onboarding.relation_{value}") for value in RELATIONS}
+    else:
+        labels = {value: say("onboarding.age_label", decade=value[:-1]) for value in AGES}
+        labels["80s"] = say("onboarding.age_80s")
+    labels[SKIP] = say("onboarding.skip")
+    return labels
+
+
+def _question(kind: str, question_key: str) -> dict:
+    items = [linemsg.quick_postback(label, f"a={kind}&v={value}")
+             for value, label in _labels(kind).items()]
+    return linemsg.text(say(question_key), items)
+
+
+def relation_question() -> dict:
+    return _question("relation", "onboarding.ask_relation")
+
+
+def age_question() -> dict:
+    return _question("age", "onboarding.ask_age")
+
+
+def area_question() -> dict:
+    return linemsg.text(say("onboarding.ask_area"),
+                        [linemsg.quick_postback(say("onboarding.skip"), "a=area&v=skip")])
+
+
+def _intake_step(kind: str, profile_key: str, next_step: str, next_message,
+                 view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
+    answer = _chosen(inbound, kind, _labels(kind))
+    if answer is None:
+        # The resident wrote something else: end the intake and listen to them.
+        return [GoTo("consult")] + consultation.handle(view, inbound, ctx)
+    return [SetProfile({profile_key: answer}), Say([next_message()]), GoTo(next_step)]
+
+
+def on_relation(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
+    return _intake_step("relation", "intake_relation", "onboarding.age", age_question,
+                        view, inbound, ctx)
+
+
+def on_age(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
+    return _intake_step("age", "intake_age", "onboarding.area", area_question,
+                        view, inbound, ctx)
+
+
+def on_area(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
+    done = [Say([linemsg.text(say("onboarding.intake_done"))]), GoTo("consult")]
+    if inbound.kind == "postback" and inbound.data.get("a") == "area":
+        return [SetProfile({"intake_area_text": None})] + done
+    if inbound.kind == "text" and inbound.text:
+        typed = inbound.text.strip()
+        if typed == say("onboarding.skip"):
+            return done
+        if len(typed) <= 30:
+            return [SetProfile({"intake_area_text": typed})] + done
+    if inbound.kind == "location":
+        return [SetProfile({"area_lat": inbound.lat, "area_lng": inbound.lng})] + done
+    return [GoTo("consult")] + consultation.handle(view, inbound, ctx)
+
+
+def on_declined(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
+    """Without consent nothing is stored; consent can be given at any time."""
+    if _chosen(inbound, "consent", _consent_options()) is not None:
+        return on_terms(view, inbound, ctx)
+    return [Say([linemsg.text(say("onboarding.declined_reminder") + "\n"
+                              + crisis_block("emergency")), terms_message(ctx)])]
+
+
+STEPS = {
+    "onboarding.terms": on_terms,
+    "onboarding.relation": on_relation,
+    "onboarding.age": on_age,
+    "onboarding.area": on_area,
+    "declined": on_declined,
+}

@@ -1,0 +1,28 @@
+"""Picks the flow for an event: (state, event, context) -> actions. No I/O."""
+from __future__ import annotations
+
+from bot.flows import commands, consultation, onboarding
+from bot.flows.actions import Action, GoTo, SetReachable
+from bot.flows.context import FlowContext, Inbound, ResidentView
+
+
+def route(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
+    if inbound.kind == "unfollow":
+        return [SetReachable(False)]
+    if inbound.kind == "follow":
+        return [SetReachable(True)] + onboarding.greet(view, inbound, ctx)
+    if view.step == "new":
+        # Someone who wrote before (or without) a follow event: start with the terms.
+        return onboarding.greet(view, inbound, ctx)
+    command = commands.match(view, inbound, ctx)
+    if command is not None:
+        return command
+    if view.step == "delete.confirm":
+        return commands.on_delete_answer(view, inbound)
+    step_handler = onboarding.STEPS.get(view.step)
+    if step_handler is not None:
+        return step_handler(view, inbound, ctx)
+    return consultation.handle(view, inbound, ctx)
+
+
+__all__ = ["route", "GoTo"]

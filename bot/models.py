@@ -1,0 +1,221 @@
+"""Tables. Times are aware UTC (bot.clock). A resident is known to staff only by case_code."""
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+from bot import clock
+
+# Queue order: lower rank first.
+PRIORITY_RANK = {"emergency": 0, "high": 1, "normal": 2}
+RISK_TO_PRIORITY = {"emergency": "emergency", "high": "high", "none": "normal"}
+CASE_STATUSES = ("bot", "waiting", "open", "pending", "closed")
+STAFF_STATUSES = ("waiting", "open", "pending")   # a person holds or must pick up the case
+
+_CODE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"       # no look-alikes (0/O, 1/I, 5/S, 8/B)
+
+
+def new_case_code() -> str:
+    return "R-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
+
+
+def json_column() -> Any:
+    return Field(default=None, sa_column=Column(JSON))
+
+
+class Resident(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_code: str = Field(default_factory=new_case_code, unique=True, index=True, max_length=16)
+    line_user_id: Optional[str] = Field(default=None, unique=True, index=True, max_length=64)
+    created_at: datetime = Field(default_factory=clock.now)
+    reachable: bool = True                       # False after unfollow (blocked)
+    notifications_enabled: bool = True           # 「通知停止」 turns follow-ups off
+    deleted_at: Optional[datetime] = None        # data erased at the resident's request
+    terms_consent: Optional[bool] = None         # None = not asked/answered yet
+    terms_consent_at: Optional[datetime] = None
+    share_consent: Optional[bool] = None         # sharing with other agencies (本人同意)
+    share_consent_at: Optional[datetime] = None
+    intake_relation: Optional[str] = None        # self / family / supporter / skip
+    intake_age: Optional[str] = None             # 10s … 80s+, skip
+    intake_area_text: Optional[str] = None       # what the resident typed
+    area_town: Optional[str] = None              # resolved town/district
+    area_lat: Optional[float] = None
+    area_lng: Optional[float] = None
+    last_message_at: Optional[datetime] = None
+
+
+class ConversationState(SQLModel, table=True):
+    resident_id: int = Field(primary_key=True, foreign_key="resident.id")
+    step: str = "new"
+    data: Optional[dict] = json_column()
+    updated_at: datetime = Field(default_factory=clock.now)
+
+
+class Consent(SQLModel, table=True):
+    """History of consent answers (the Resident row caches the latest)."""
+    id: Optional[int] = Field(default=None, primary_key=True)
+    resident_id: int = Field(foreign_key="resident.id", index=True)
+    kind: str = Field(max_length=16)             # terms / share
+    granted: bool
+    at: datetime = Field(default_factory=clock.now)
+
+
+class InboundEvent(SQLModel, table=True):
+    __table_args__ = (Index("ix_inbound_pending", "status", "id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    webhook_event_id: str = Field(unique=True, max_length=64)
+    event_type: str = Field(max_length=32)
+    mode: str = Field(default="active", max_length=16)
+    line_user_id: Optional[str] = Field(default=None, index=True, max_length=64)
+    payload: Optional[dict] = json_column()      # the event as LINE sent it (erased on deletion)
+    event_time: datetime                         # LINE's timestamp
+    received_at: datetime = Field(default_factory=clock.now)
+    is_redelivery: bool = False
+    status: str = Field(default="pending", max_length=16)   # pending / done / ignored / failed
+    claimed_by: Optional[str] = Field(default=None, max_length=64)
+    claimed_at: Optional[datetime] = None
+    processed_at: Optional[datetime] = None
+    error: Optional[str] = Field(default=None, sa_column=Column(Text))
+
+
+class Case(SQLModel, table=True):
+    __table_args__ = (Index("ix_case_queue", "status", "priority_rank", "queued_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    resident_id: int = Field(foreign_key="resident.id", index=True)
+    status: str = Field(default="bot", max_length=16)
+    priority: str = Field(default="normal", max_length=16)
+    priority_rank: int = PRIORITY_RANK["normal"]
+    risk: str = Field(default="none", max_length=16)         # highest seen on the case
+    fields: Optional[list] = json_column()                   # union of field keys
+    patterns: Optional[list] = json_column()
+    handoff_reasons: Optional[list] = json_column()
+    area: Optional[str] = Field(default=None, max_length=64)
+    assignee_id: Optional[int] = Field(default=None, foreign_key="staffuser.id", index=True)
+    opened_at: datetime = Field(default_factory=clock.now)
+    queued_at: Optional[datetime] = None          # since when a person should look at it
+    first_response_at: Optional[datetime] = None
+    last_message_at: Optional[datetime] = None
+    closed_at: Optional[datetime] = None
+    close_reason: Optional[str] = Field(default=None, max_length=32)
+    referred_agency: Optional[str] = Field(default=None, max_length=200)
+    windows_shown_at: Optional[datetime] = None
+    outcome: Optional[str] = Field(default=None, max_length=32)   # e.g. connected (follow-up answer)
+    text_purged_at: Optional[datetime] = None
+    version: int = 1                              # optimistic lock for staff edits
+
+
+class Message(SQLModel, table=True):
+    __table_args__ = (Index("ix_message_case_time", "case_id", "created_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    resident_id: int = Field(foreign_key="resident.id", index=True)
+    case_id: Optional[int] = Field(default=None, foreign_key="case.id")
+    direction: str = Field(max_length=8)           # in / out
+    sender: str = Field(max_length=16)             # resident / bot / staff
+    staff_id: Optional[int] = Field(default=None, foreign_key="staffuser.id")
+    kind: str = Field(default="text", max_length=16)   # text / postback / location / flex …
+    text: Optional[str] = Field(default=None, sa_column=Column(Text))   # None once erased
+    payload: Optional[dict] = json_column()        # outgoing LINE messages / postback data
+    analysis: Optional[dict] = json_column()       # tags, evidence and risk (bot.nlp)
+    risk: str = Field(default="none", max_length=16)
+    outbox_id: Optional[int] = Field(default=None, foreign_key="outbox.id")
+    created_at: datetime = Field(default_factory=clock.now)
+
+
+class Outbox(SQLModel, table=True):
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=lambda: str(uuid.uuid4()), unique=True, max_length=36)
+    resident_id: int = Field(foreign_key="resident.id", index=True)
+    case_id: Optional[int] = Field(default=None, foreign_key="case.id")
+    purpose: str = Field(default="bot", max_length=16)        # bot / staff / followup / alert
+    messages: list = Field(sa_column=Column(JSON, nullable=False))
+    reply_token: Optional[str] = Field(default=None, max_length=128)
+    reply_deadline: Optional[datetime] = None
+    status: str = Field(default="queued", max_length=16)      # queued / sending / sent / failed
+    sent_via: Optional[str] = Field(default=None, max_length=8)   # reply / push
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=clock.now)
+    give_up_at: Optional[datetime] = None
+    claimed_by: Optional[str] = Field(default=None, max_length=64)
+    claimed_at: Optional[datetime] = None
+    created_at: datetime = Field(default_factory=clock.now)
+    sent_at: Optional[datetime] = None
+    error: Optional[str] = Field(default=None, sa_column=Column(Text))
+
+
+class PushCount(SQLModel, table=True):
+    month: str = Field(primary_key=True, max_length=7)   # YYYY-MM (JST)
+    count: int = 0
+
+
+class StaffUser(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    login: str = Field(unique=True, index=True, max_length=64)
+    display_name: str = Field(default="", max_length=64)
+    password_hash: str
+    role: str = Field(default="staff", max_length=16)   # staff / admin
+    disabled: bool = False
+    failed_logins: int = 0
+    locked_until: Optional[datetime] = None
+    created_at: datetime = Field(default_factory=clock.now)
+
+
+class AuditLog(SQLModel, table=True):
+    """Who did what, when. Never holds message text."""
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=clock.now, index=True)
+    staff_id: Optional[int] = Field(default=None, foreign_key="staffuser.id")
+    action: str = Field(max_length=32)
+    case_id: Optional[int] = Field(default=None, foreign_key="case.id")
+    detail: Optional[str] = Field(default=None, max_length=500)
+
+
+class Note(SQLModel, table=True):
+    """A staff member's private note on a case."""
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    staff_id: int = Field(foreign_key="staffuser.id")
+    text: Optional[str] = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=clock.now)
+
+
+class CannedReply(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    title: str = Field(max_length=100)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    active: bool = True
+
+
+class FollowUp(SQLModel, table=True):
+    __table_args__ = (Index("ix_followup_due", "status", "due_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    uuid: str = Field(default_factory=lambda: str(uuid.uuid4()), unique=True, max_length=36)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    resident_id: int = Field(foreign_key="resident.id", index=True)
+    kind: str = Field(max_length=32)               # after_windows / after_close / staff
+    text: Optional[str] = Field(default=None, sa_column=Column(Text))   # free text (staff)
+    template: Optional[str] = Field(default=None, max_length=64)
+    due_at: datetime
+    status: str = Field(default="scheduled", max_length=16)  # scheduled/claimed/sent/cancelled/held/failed
+    created_by: Optional[int] = Field(default=None, foreign_key="staffuser.id")
+    created_at: datetime = Field(default_factory=clock.now)
+    claimed_by: Optional[str] = Field(default=None, max_length=64)
+    claimed_at: Optional[datetime] = None
+    sent_at: Optional[datetime] = None
+    outbox_id: Optional[int] = Field(default=None, foreign_key="outbox.id")
+    answered_at: Optional[datetime] = None
+    answer: Optional[str] = Field(default=None, max_length=32)
+    reason: Optional[str] = Field(default=None, max_length=200)
+
+
+class DeletionRecord(SQLModel, table=True):
+    """What remains after a resident erased their data: counts for statistics only."""
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=clock.now)
+    messages_erased: int = 0
+    cases: int = 0

@@ -1,0 +1,176 @@
+"""Outgoing messages: a row first, then the send. Reply token first, push after.
+
+A push carries X-Line-Retry-Key = the row's UUID, so a retry after a 5xx, a timeout or a
+crash can never deliver twice (LINE answers 409 to a key it has accepted).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import datetime, timedelta
+from typing import Iterable, Optional
+
+from sqlalchemy import or_, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot import clock, linemsg
+from bot.db import session_scope, with_db_retry
+from bot.line_client import LineClient, SendResult
+from bot.models import Message, Outbox, PushCount, Resident
+
+log = logging.getLogger(__name__)
+
+CLAIM_STALE_AFTER = timedelta(minutes=2)    # a 'sending' row older than this was orphaned
+MAX_BACKOFF_S = 600.0
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def enqueue(session: Session, resident: Resident, messages: list[dict], *,
+            reply_token: Optional[str] = None, reply_deadline: Optional[datetime] = None,
+            purpose: str = "bot", case_id: Optional[int] = None,
+            retry_hours: float = 24.0, staff_id: Optional[int] = None) -> list[Outbox]:
+    """Store messages to send (five per request; the reply token goes with the first)."""
+    now = clock.now()
+    rows = []
+    for index, batch in enumerate(linemsg.batches(messages)):
+        if not batch:
+            continue
+        row = Outbox(resident_id=resident.id, case_id=case_id, purpose=purpose,
+                     messages=batch, next_attempt_at=now,
+                     give_up_at=now + timedelta(hours=retry_hours),
+                     reply_token=reply_token if index == 0 else None,
+                     reply_deadline=reply_deadline if index == 0 else None)
+        session.add(row)
+        session.flush()
+        session.add(Message(resident_id=resident.id, case_id=case_id, direction="out",
+                            sender="staff" if purpose == "staff" else "bot",
+                            staff_id=staff_id, kind="line", text=_plain_text(batch),
+                            payload={"messages": batch}, outbox_id=row.id))
+        rows.append(row)
+    return rows
+
+
+def _plain_text(messages: list[dict]) -> str:
+    """What staff read of an outgoing batch (text bodies and Flex alt texts)."""
+    parts = [m.get("text") or m.get("altText") or f"[{m.get('type')}]" for m in messages]
+    return "\n---\n".join(parts)
+
+
+def count_push(session: Session, at: datetime) -> None:
+    key = clock.month_key(at)
+    counter = session.get(PushCount, key)
+    if counter is None:
+        session.add(PushCount(month=key, count=1))
+    else:
+        counter.count += 1
+        session.add(counter)
+
+
+def pushes_this_month(session: Session) -> int:
+    counter = session.get(PushCount, clock.month_key(clock.now()))
+    return counter.count if counter else 0
+
+
+class OutboxSender:
+    def __init__(self, engine: Engine, client: LineClient):
+        self.engine = engine
+        self.client = client
+
+    def send_due(self, only_ids: Iterable[int] | None = None, limit: int = 50) -> int:
+        """Send rows that are due (or just these). Returns how many were handled."""
+        handled = 0
+        for row_id in self._due_ids(only_ids, limit):
+            if self._claim(row_id):
+                self._send(row_id)
+                handled += 1
+        return handled
+
+    def _due_ids(self, only_ids: Iterable[int] | None, limit: int) -> list[int]:
+        now = clock.now()
+        query = select(Outbox.id).where(or_(
+            (Outbox.status == "queued") & (Outbox.next_attempt_at <= now),
+            (Outbox.status == "sending") & (Outbox.claimed_at < now - CLAIM_STALE_AFTER),
+        )).order_by(Outbox.id).limit(limit)
+        if only_ids is not None:
+            query = query.where(Outbox.id.in_(list(only_ids)))
+        with Session(self.engine) as session:
+            return list(session.exec(query))
+
+    def _claim(self, row_id: int) -> bool:
+        """Conditional UPDATE: exactly one process wins a row, on SQLite and PostgreSQL."""
+        now = clock.now()
+        statement = update(Outbox).where(Outbox.id == row_id).where(or_(
+            (Outbox.status == "queued") & (Outbox.next_attempt_at <= now),
+            (Outbox.status == "sending") & (Outbox.claimed_at < now - CLAIM_STALE_AFTER),
+        )).values(status="sending", claimed_by=WORKER_ID, claimed_at=now)
+
+        def claim() -> bool:
+            with session_scope(self.engine) as session:
+                return session.exec(statement).rowcount == 1  # type: ignore[call-overload]
+        return with_db_retry(claim)
+
+    def _send(self, row_id: int) -> None:
+        with Session(self.engine) as session:
+            row = session.get(Outbox, row_id)
+            resident = session.get(Resident, row.resident_id)
+            user_id = resident.line_user_id if resident else None
+            messages, token, deadline = row.messages, row.reply_token, row.reply_deadline
+            uuid, attempts = row.uuid, row.attempts
+        if not user_id:
+            self._finish(row_id, SendResult(False, 0, "resident has no LINE user (deleted)"),
+                         via=None, final=True)
+            return
+        now = clock.now()
+        if token and deadline and now < deadline and attempts == 0:
+            result = self.client.reply(token, messages)
+            if result.ok:
+                self._finish(row_id, result, via="reply")
+                return
+            log.info("outbox %s: reply failed (%s), falling back to push", row_id, result.status)
+        result = self.client.push(user_id, messages, uuid)
+        if result.ok or result.already_sent:
+            self._finish(row_id, result, via="push")
+        elif result.retryable:
+            self._retry_later(row_id, result)
+        else:
+            self._finish(row_id, result, via=None, final=True)
+
+    def _finish(self, row_id: int, result: SendResult, via: Optional[str],
+                final: bool = False) -> None:
+        def write() -> None:
+            with session_scope(self.engine) as session:
+                row = session.get(Outbox, row_id)
+                row.attempts += 1
+                row.reply_token = None          # used (or useless) now: never again
+                if via is not None:
+                    row.status, row.sent_via, row.sent_at = "sent", via, clock.now()
+                    row.error = None
+                    if via == "push":
+                        count_push(session, row.sent_at)
+                else:
+                    row.status = "failed"
+                    row.error = f"{result.status}: {result.reason}"[:500]
+                session.add(row)
+        with_db_retry(write)
+        if via is None:
+            log.warning("outbox %s failed: status %s", row_id, result.status)
+
+    def _retry_later(self, row_id: int, result: SendResult) -> None:
+        def write() -> None:
+            with session_scope(self.engine) as session:
+                row = session.get(Outbox, row_id)
+                row.attempts += 1
+                row.reply_token = None
+                now = clock.now()
+                if row.give_up_at and now >= row.give_up_at:
+                    row.status = "failed"
+                    row.error = f"gave up after retries; last {result.status}: {result.reason}"[:500]
+                else:
+                    wait = result.retry_after_s or min(2.0 ** row.attempts, MAX_BACKOFF_S)
+                    row.status = "queued"
+                    row.next_attempt_at = now + timedelta(seconds=wait)
+                    row.error = f"{result.status}: {result.reason}"[:500]
+                session.add(row)
+        with_db_retry(write)

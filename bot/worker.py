@@ -1,0 +1,215 @@
+"""Processes stored webhook events, in order per resident, and sends the answers.
+
+Each event is processed inside one transaction that holds its claim (a row lock with SKIP
+LOCKED on PostgreSQL; SQLite's single writer otherwise). A crash rolls the transaction
+back and leaves the event pending, so a restarted worker processes it: nothing is lost,
+and the outbox keys make sure nothing already sent is sent again.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+from typing import Callable, Optional
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot import clock
+from bot.config import Settings
+from bot.db import is_postgres, with_db_retry
+from bot.effects import EffectRunner, Reply, open_case
+from bot.flows.actions import Say
+from bot.flows.context import FlowContext, Inbound, ResidentView
+from bot.flows.router import route
+from bot.linemsg import text
+from bot.models import ConversationState, InboundEvent, Message, Resident
+from bot.outbox import WORKER_ID, OutboxSender, enqueue
+from bot.wording import say
+
+log = logging.getLogger(__name__)
+
+ANSWERED_EVENT_TYPES = {"message", "postback", "follow", "unfollow"}
+CONTEXT_MESSAGES = 4      # earlier messages the tagger may read (a thought split over messages)
+
+ContextFactory = Callable[[], FlowContext]
+AlertHook = Callable[[int, str], None]
+
+
+class EventWorker:
+    def __init__(self, engine: Engine, settings: Settings, sender: OutboxSender,
+                 make_context: ContextFactory, on_alert: Optional[AlertHook] = None,
+                 effect_hooks: Optional[dict] = None):
+        self.engine = engine
+        self.settings = settings
+        self.sender = sender
+        self.make_context = make_context
+        self.on_alert = on_alert
+        self.effect_hooks = effect_hooks or {}
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    # Thread control ---------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="event-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:
+                log.exception("event worker loop error")
+                busy = 0
+            if not busy:
+                self._wake.wait(self.settings.worker_poll_s)
+                self._wake.clear()
+
+    # Processing ---------------------------------------------------------------------------
+    def run_once(self, limit: int = 100) -> int:
+        """Process what is pending now; returns how many events were handled."""
+        with Session(self.engine) as session:
+            pending = list(session.exec(
+                select(InboundEvent.id).where(InboundEvent.status == "pending")
+                .order_by(InboundEvent.id).limit(limit)))
+        handled = 0
+        for event_id in pending:
+            if self._stop.is_set():
+                break
+            outbox_ids, alerts = with_db_retry(lambda: self._process(event_id))
+            if outbox_ids is None:
+                continue
+            handled += 1
+            if outbox_ids:
+                self.sender.send_due(outbox_ids)
+            for case_id, reason in alerts:
+                if self.on_alert:
+                    self.on_alert(case_id, reason)
+        return handled
+
+    def _claim(self, session: Session, event_id: int) -> Optional[InboundEvent]:
+        query = select(InboundEvent).where(InboundEvent.id == event_id,
+                                           InboundEvent.status == "pending")
+        if is_postgres(self.engine):
+            return session.exec(query.with_for_update(skip_locked=True)).first()
+        claimed = session.exec(update(InboundEvent).where(
+            InboundEvent.id == event_id, InboundEvent.status == "pending")
+            .values(claimed_by=WORKER_ID, claimed_at=clock.now()))
+        return session.exec(query).first() if claimed.rowcount == 1 else None
+
+    def _earlier_pending(self, session: Session, event: InboundEvent) -> bool:
+        if not event.line_user_id:
+            return False
+        return session.exec(select(InboundEvent.id).where(
+            InboundEvent.line_user_id == event.line_user_id,
+            InboundEvent.status == "pending", InboundEvent.id < event.id).limit(1)).first() is not None
+
+    def _process(self, event_id: int):
+        """(outbox ids, alerts), or (None, []) when the event is not ours to process now."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            event = self._claim(session, event_id)
+            if event is None or self._earlier_pending(session, event):
+                session.rollback()
+                return None, []
+            try:
+                outcome = self._handle(session, event)
+                event.status = "done" if outcome is not None else "ignored"
+                event.processed_at = clock.now()
+                event.payload = _scrubbed(event.payload)
+                session.add(event)
+                session.commit()
+                return (outcome.outbox_ids, outcome.alerts) if outcome else ([], [])
+            except Exception as error:
+                session.rollback()
+                log.error("event %s failed: %s", event_id, type(error).__name__)
+                log.debug("event failure detail", exc_info=True)
+                return self._fail(event_id, error), []
+
+    def _handle(self, session: Session, event: InboundEvent):
+        payload = event.payload or {}
+        if (event.mode != "active" or event.event_type not in ANSWERED_EVENT_TYPES
+                or not event.line_user_id):
+            return None               # standby, unknown types, groups: stored, not answered
+        resident = _resident_for(session, event.line_user_id)
+        state = session.get(ConversationState, resident.id) or ConversationState(
+            resident_id=resident.id, step="new", data={})
+        case = open_case(session, resident)
+        view = ResidentView(
+            step=state.step, data=dict(state.data or {}),
+            terms_consent=resident.terms_consent, share_consent=resident.share_consent,
+            case_status=case.status if case else None, case_risk=case.risk if case else "none",
+            area_town=resident.area_town, area_lat=resident.area_lat, area_lng=resident.area_lng,
+            intake_relation=resident.intake_relation,
+            recent_texts=_recent_texts(session, resident),
+            notifications_enabled=resident.notifications_enabled)
+        inbound = Inbound.from_event(payload, event.event_time)
+        actions = route(view, inbound, self.make_context())
+        runner = EffectRunner(session, resident, state, self._reply_for(event),
+                              retry_hours=self.settings.outbox_retry_hours, **self.effect_hooks)
+        return runner.run(actions)
+
+    def _reply_for(self, event: InboundEvent) -> Reply:
+        token = (event.payload or {}).get("replyToken")
+        deadline = event.event_time + timedelta(seconds=self.settings.reply_token_max_age_s)
+        return Reply(token, deadline) if token else Reply(None, None)
+
+    def _fail(self, event_id: int, error: Exception) -> list[int]:
+        """Mark the event failed and still answer the resident: they always get a reply."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            event = session.get(InboundEvent, event_id)
+            event.status, event.error = "failed", type(error).__name__
+            event.processed_at = clock.now()
+            outbox_ids: list[int] = []
+            if event.line_user_id and event.mode == "active" and event.event_type in (
+                    "message", "postback"):
+                resident = _resident_for(session, event.line_user_id)
+                reply = self._reply_for(event)
+                rows = enqueue(session, resident, [text(say("commands.processing_error"))],
+                               reply_token=reply.token, reply_deadline=reply.deadline)
+                outbox_ids = [row.id for row in rows]
+            event.payload = _scrubbed(event.payload)
+            session.add(event)
+            session.commit()
+            return outbox_ids
+
+
+def _resident_for(session: Session, line_user_id: str) -> Resident:
+    resident = session.exec(select(Resident).where(Resident.line_user_id == line_user_id)).first()
+    if resident is None:
+        resident = Resident(line_user_id=line_user_id)
+        session.add(resident)
+        session.flush()
+    return resident
+
+
+def _recent_texts(session: Session, resident: Resident) -> tuple[str, ...]:
+    rows = session.exec(select(Message.text).where(
+        Message.resident_id == resident.id, Message.direction == "in",
+        Message.text.is_not(None)).order_by(Message.id.desc()).limit(CONTEXT_MESSAGES)).all()
+    return tuple(reversed([row for row in rows if row]))
+
+
+def _scrubbed(payload: Optional[dict]) -> Optional[dict]:
+    """Keep what identifies the event, drop what the resident wrote (the Message row keeps
+    it when they consented)."""
+    if not payload:
+        return payload
+    kept = {key: payload[key] for key in ("type", "mode", "timestamp", "webhookEventId")
+            if key in payload}
+    if "message" in payload:
+        kept["message"] = {"type": (payload.get("message") or {}).get("type")}
+    return kept
+
+
+__all__ = ["EventWorker", "Say"]
