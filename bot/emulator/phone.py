@@ -62,6 +62,7 @@ def phone_router(platform: LinePlatform, callback_url_getter: Callable[[], str],
     page = resources.files(__package__).joinpath("phone.html").read_text(encoding="utf-8")
 
     @router.get("", response_class=HTMLResponse)
+    @router.get("/", response_class=HTMLResponse, include_in_schema=False)
     def phone_page() -> HTMLResponse:
         return HTMLResponse(page, headers={"Cache-Control": "no-store",
                                            "Content-Security-Policy": _CSP})
