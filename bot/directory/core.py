@@ -293,7 +293,7 @@ class Directory:
                 return self._target(place, town, "postal", label=f"〒{code[:3]}-{code[3:]}（{town}）")
             return AreaResolution(status="unknown", municipality=place.municipality, source="postal",
                                   message=f"〒{code[:3]}-{code[3:]} は市内全域の番号で、地区がわかりません")
-        near = sorted({t for c, t in place.postal.items() if c[:5] == code[:5] and t})
+        near = list(dict.fromkeys(t for c, t in sorted(place.postal.items()) if c[:5] == code[:5] and t))
         if near:
             return AreaResolution(status="ambiguous", municipality=place.municipality, source="postal",
                                   candidates=near[:MAX_CANDIDATES],
@@ -405,7 +405,9 @@ class Directory:
 
         # 2. nearest windows of the fields, taking turns between fields
         if point:
-            ranked = {f: sorted((haversine_km(point[0], point[1], w.lat, w.lng), w.id, w)
+            # same distance (one site): the window whose main field it is, a 相談 window first
+            ranked = {f: sorted((haversine_km(point[0], point[1], w.lat, w.lng),
+                                 w.fields[0] != f, "包括的相談支援" not in w.roles, w.id, w)
                                 for w in of_field[f]
                                 if w.lat is not None and w.lng is not None and not excluded(w, f))
                       for f in fields}
@@ -413,7 +415,7 @@ class Directory:
             for i in range(depth):
                 for f in fields:
                     if i < len(ranked[f]):
-                        add(ranked[f][i][2], "nearest")
+                        add(ranked[f][i][-1], "nearest")
         # 3. city-wide windows of the fields
         for f in fields:
             for w in of_field[f]:
