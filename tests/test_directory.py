@@ -311,3 +311,22 @@ def test_cli_validate(tmp_path):
     p = _broken(tmp_path, lambda raw: raw["windows"][3].update(lat=99.0))
     r = _cli("validate", str(p))
     assert r.returncode == 1 and "windows[id=aizu-kaigo-04].lat" in r.stderr and str(p) in r.stderr
+
+
+def test_location_outside_the_city_claims_no_catchment(d):
+    res = d.resolve_area(IMIZU, lat=35.681, lng=139.767)       # 東京駅
+    assert res.status == "resolved" and res.town is None
+    assert all(m.match != "catchment" for m in d.search(IMIZU, ["kaigo"], res))
+
+
+def test_directory_path_from_env(tmp_path, monkeypatch):
+    from bot.directory import clear_cache
+    p = tmp_path / "copy.yaml"
+    p.write_text(DATA.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("DIRECTORY_PATH", str(p))
+    clear_cache()
+    try:
+        assert get_directory().path == str(p.resolve())
+        assert get_directory() is get_directory()
+    finally:
+        clear_cache()

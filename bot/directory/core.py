@@ -21,6 +21,8 @@ DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "resource_director
 MIN_TEXT_NAME = 2
 # Where the ambiguous-area question stops listing choices (quick reply holds 13 items).
 MAX_CANDIDATES = 12
+# A location this far from every town point of the municipality is taken to be outside it.
+OUTSIDE_KM = 4.0
 
 
 class DirectoryError(ValueError):
@@ -277,6 +279,8 @@ class Directory:
     def _from_point(self, place: _Place, lat: float, lng: float) -> AreaResolution:
         nearest = min(((haversine_km(lat, lng, *p), t) for t, p in place.towns.items() if p),
                       default=None)
+        if nearest and nearest[0] > OUTSIDE_KM:
+            nearest = None     # far from every town here: distances only, no catchment claim
         return AreaResolution(status="resolved", municipality=place.municipality,
                               town=nearest[1] if nearest else None,
                               towns=(nearest[1],) if nearest else (), label="送っていただいた位置",
