@@ -22,5 +22,5 @@ def terms(request: Request) -> HTMLResponse:
         "hours": runtime.hours.label(),
         "retention_days": runtime.settings.retention_days,
         "crisis_lines": directory.national_lines_for("emergency", ["suicide"], []),
-        "attribution": getattr(directory, "attribution", ""),
+        "attribution": directory.attribution(runtime.settings.municipality),
     })
