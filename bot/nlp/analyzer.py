@@ -1,0 +1,642 @@
+"""Field tagging, risk detection, handoff, patterns, area and intents."""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Iterable, Sequence
+
+from .lexicon import SKIP_POS, Lexicon, Pattern, is_negation, load_lexicon
+from .normalize import Normalized, normalize, to_hiragana
+from .tokenizer import Token, tokenize
+
+FIELD_KEYS = ("kaigo", "shogai", "kosodate", "konkyu", "hikikomori", "josei",
+              "kokoro", "kyoiku", "shohi", "sumai", "shuro", "kodoku")
+FIELD_LABELS = {
+    "kaigo": "高齢・介護", "shogai": "障がい", "kosodate": "子ども・子育て", "konkyu": "生活困窮",
+    "hikikomori": "ひきこもり", "josei": "女性・DV", "kokoro": "こころの健康", "kyoiku": "学校・不登校・いじめ",
+    "shohi": "消費生活・借金", "sumai": "住まい", "shuro": "仕事・就労", "kodoku": "孤独・孤立",
+}
+PATTERN_LABELS = {
+    "8050": "8050問題", "double_care": "ダブルケア", "young_carer": "ヤングケアラー",
+    "gomi_yashiki": "ごみ屋敷", "tato_shiiku": "多頭飼育", "roro_kaigo": "老老介護",
+}
+RISK_LEVELS = ("none", "high", "emergency")
+RISK_KINDS = ("suicide", "selfharm", "violence", "dv", "child", "elder", "no_food", "other")
+INTENT_KEYS = ("greeting", "thanks", "asks_person", "ask_hours", "ask_anonymity", "ask_cost",
+               "ask_data", "ask_phone", "ask_window", "city_other", "delete", "menu")
+FIELD_THRESHOLD = 1.0
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class FieldTag:
+    key: str
+    score: float
+    evidence: list[Span]
+
+
+@dataclass(frozen=True)
+class RiskMention:
+    span: Span
+    reason: str  # negated | third_party | metaphor | past
+
+
+@dataclass(frozen=True)
+class Analysis:
+    text: str
+    normalized: str
+    fields: list[FieldTag]
+    risk: str
+    risk_evidence: list[Span]
+    risk_kinds: list[str]
+    mentions: list[RiskMention]
+    handoff: bool
+    handoff_reasons: list[str]
+    patterns: list[str]
+    area: str | None
+    intents: list[str]
+
+    @property
+    def field_keys(self) -> list[str]:
+        return [f.key for f in self.fields]
+
+    @property
+    def pattern_labels(self) -> list[str]:
+        return [PATTERN_LABELS[p] for p in self.patterns]
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["field_keys"] = self.field_keys
+        return d
+
+
+# --------------------------------------------------------------------------- helpers
+
+_SENT_END = frozenset("。!?！？\n")
+_CLAUSE_CONJ = frozenset({"けど", "けれど", "けれども", "が", "から", "のに", "し", "ので", "ども", "げんじょ"})
+_SCOPE_OK_LEMMAS = frozenset({
+    "思う", "言う", "考える", "ある", "有る", "居る", "いる", "為る", "する", "成る", "なる", "訳", "わけ", "事", "こと",
+    "気持ち", "気", "感じ", "積もり", "つもり", "様", "よう", "分け", "本当", "全然", "別に", "特に", "まったく", "全く",
+    "決して", "一度", "度", "今", "もう", "本気", "そう", "とか", "物", "もの", "の", "ん", "無い", "ない", "思い",
+})
+_NOT_NEG_BEFORE = frozenset({"しか", "堪る", "たまる", "仕方", "仕様", "しょう", "違い", "知れる", "しれる", "以外", "外"})
+
+
+@dataclass
+class Hit:
+    category: str
+    target: str
+    weight: float
+    start: int  # char offsets in normalised joined text
+    end: int
+    t0: int  # token index range
+    t1: int
+    key: str  # phrase / term text (dedupe)
+
+
+@dataclass
+class _Doc:
+    norm: Normalized
+    text: str
+    hira: str
+    tokens: list[Token]
+    char_tok: list[int]
+    sent: list[int]  # sentence id per token
+    clause: list[int]  # clause id per token
+    base: int  # char offset where the current message starts (context before it)
+
+
+def _build_doc(text: str, context: Sequence[str]) -> _Doc:
+    parts = [c for c in context if c] + [text]
+    if len(parts) == 1:
+        norm = normalize(text)
+        base = 0
+    else:
+        texts: list[str] = []
+        offs: list[int] = []
+        for i, p in enumerate(parts):
+            n = normalize(p)
+            if texts:
+                texts.append("\n")
+                offs.append(-1)
+            last = i == len(parts) - 1
+            texts.append(n.text)
+            offs.extend(n.offsets if last else [-1] * len(n.text))
+        joined = "".join(texts)
+        base = len(joined) - len(normalize(text).text)
+        norm = Normalized(text, joined, tuple(offs))
+    ntext = norm.text
+    tokens = tokenize(ntext)
+    char_tok = [-1] * (len(ntext) + 1)
+    for i, t in enumerate(tokens):
+        for c in range(t.start, t.end):
+            char_tok[c] = i
+    # fill gaps (whitespace) with the next token index
+    nxt = len(tokens)
+    for c in range(len(ntext), -1, -1):
+        if char_tok[c] == -1:
+            char_tok[c] = nxt
+        else:
+            nxt = char_tok[c]
+    sent: list[int] = []
+    clause: list[int] = []
+    s = c_id = 0
+    prev_end = 0
+    for t in tokens:
+        # newline / sentence punctuation between tokens
+        if "\n" in ntext[prev_end:t.start]:
+            s += 1
+            c_id += 1
+        sent.append(s)
+        clause.append(c_id)
+        if t.surface in _SENT_END or (t.pos1 == "補助記号" and t.surface in "。!?！？"):
+            s += 1
+            c_id += 1
+        elif (t.pos1 == "補助記号" and t.surface in "、,，") or (t.pos2 == "接続助詞" and t.surface in _CLAUSE_CONJ):
+            c_id += 1
+        prev_end = t.end
+    return _Doc(norm, ntext, to_hiragana(ntext), tokens, char_tok, sent, clause, base)
+
+
+def _tok_matches(tok: Token, elem: frozenset) -> bool:
+    return tok.lemma in elem or tok.base in elem or tok.surface in elem
+
+
+def _neg_follows(tokens: list[Token], j: int, limit: int = 6) -> int:
+    """Index just past a negation right after token j-1 (skipping particles/auxiliaries), else -1."""
+    k = j
+    n = len(tokens)
+    steps = 0
+    while k < n and steps < limit:
+        t = tokens[k]
+        if is_negation(t):
+            return k + 1
+        if t.pos1 == "動詞" and t.cform.endswith("撥音便") and t.surface.endswith("ん") and k > j - 1:
+            return k + 1 if k != j - 1 else -1
+        if t.pos1 in ("助詞", "助動詞", "補助記号") and t.surface not in "。!?！？\n":
+            if t.pos2 == "接続助詞" and t.surface not in ("て", "で"):
+                return -1
+            k += 1
+            steps += 1
+            continue
+        if t.pos1 == "動詞" and t.lemma in ("居る", "いる", "仕舞う", "来る", "呉れる", "貰う") and k > 0 and tokens[k - 1].surface in ("て", "で"):
+            k += 1
+            steps += 1
+            continue
+        if t.pos1 == "動詞" and t.lemma in ("居る",) and k > 0 and tokens[k - 1].pos1 == "助動詞":
+            k += 1
+            steps += 1
+            continue
+        return -1
+    return -1
+
+
+def _match_at(tokens: list[Token], i: int, pat: Pattern) -> int:
+    """Return end token index (exclusive) if pat matches starting at i, else -1."""
+    j = i + 1
+    n = len(tokens)
+    for e in range(1, len(pat.elements)):
+        elem = pat.elements[e]
+        gap = 4 if pat.gaps[e] else 0
+        used = 0
+        while j < n:
+            t = tokens[j]
+            if _tok_matches(t, elem):
+                break
+            if t.surface in _SENT_END:
+                return -1
+            if t.pos1 in SKIP_POS or t.pos1 == "接頭辞":
+                j += 1
+                continue
+            if used < gap:
+                used += 1
+                j += 1
+                continue
+            return -1
+        else:
+            return -1
+        j += 1
+    if pat.neg:
+        k = _neg_follows(tokens, j)
+        if k < 0:
+            # fused negation inside the last token (払えん, 通えん)
+            last = tokens[j - 1]
+            if last.pos1 == "動詞" and last.cform.endswith("撥音便") and last.surface.endswith("ん"):
+                nt = tokens[j] if j < n else None
+                if nt is None or nt.lemma not in ("だ", "です", "の", "ん"):
+                    return j
+            return -1
+        return k
+    return j
+
+
+def _collect_hits(doc: _Doc, lex: Lexicon) -> list[Hit]:
+    hits: list[Hit] = []
+    toks = doc.tokens
+    index = lex.index
+    for i, t in enumerate(toks):
+        cands = index.get(t.lemma)
+        b = index.get(t.base) if t.base != t.lemma else None
+        s = index.get(t.surface) if t.surface != t.base and t.surface != t.lemma else None
+        if b or s:
+            seen: dict[int, Pattern] = {}
+            for lst in (cands, b, s):
+                if lst:
+                    for p in lst:
+                        seen[p.pid] = p
+            pats: Iterable[Pattern] = seen.values()
+        elif cands:
+            pats = cands
+        else:
+            continue
+        for p in pats:
+            end = _match_at(toks, i, p) if len(p.elements) > 1 or p.neg else i + 1
+            if end > 0:
+                hits.append(Hit(p.category, p.target, p.weight, t.start, toks[end - 1].end, i, end, p.text))
+    for rx, terms, text in ((lex.surface_re, lex.surface_terms, doc.text), (lex.kana_re, lex.kana_terms, doc.hira)):
+        if rx is None:
+            continue
+        for m in rx.finditer(text):
+            for term in terms[m.group(0)]:
+                t0 = doc.char_tok[m.start()]
+                t1 = max(doc.char_tok[max(m.end() - 1, 0)] + 1, t0 + 1)
+                hits.append(Hit(term.category, term.target, term.weight, m.start(), m.end(), t0, t1, term.text))
+    return hits
+
+
+def _scope_negated(toks: list[Token], t1: int) -> bool:
+    """Negation scope after a risk phrase: odd count of negations before a clause boundary."""
+    count = 0
+    k = t1
+    n = len(toks)
+    while k < n and k < t1 + 12:
+        t = toks[k]
+        if t.surface in _SENT_END or (t.pos1 == "補助記号" and t.surface in "。!?！？"):
+            break
+        if t.pos2 == "接続助詞" and t.surface in _CLAUSE_CONJ:
+            break
+        if is_negation(t):
+            prev = toks[k - 1] if k > 0 else None
+            if prev is None or (prev.lemma not in _NOT_NEG_BEFORE and prev.surface not in _NOT_NEG_BEFORE):
+                count += 1
+        elif t.pos1 in ("名詞", "動詞", "形容詞", "代名詞", "接続詞") and t.lemma not in _SCOPE_OK_LEMMAS and t.surface not in _SCOPE_OK_LEMMAS:
+            if not (t.pos1 == "名詞" and t.pos2 in ("助動詞語幹", "数詞")):
+                break
+        k += 1
+    return count % 2 == 1
+
+
+def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
+    return a0 < b1 and b0 < a1
+
+
+# --------------------------------------------------------------------------- main
+
+_GOMI_RE = re.compile(r"ゴミ屋敷|ごみ屋敷|ゴミ(が|で)(あふれ|溢れ|山|埋ま|いっぱい)|ごみ(が|で)(あふれ|溢れ|山|埋ま|いっぱい)|床が見えな|片付けられな|片づけられな")
+_TATO_RE = re.compile(r"多頭|(猫|犬|ねこ|いぬ|ネコ|イヌ)(が|を)?(何十|数十|[2-9][0-9]|何匹も|たくさん|いっぱい|沢山)")
+_AGE_RE = re.compile(r"([7-9][0-9])(代|歳|才)")
+_YOUNG_RE = re.compile(r"小学生|中学生|高校生|小学校|中学校|小[1-6]|中[1-3]|高[1-3]|孫|[0-9]{1,2}歳の(子|息子|娘)")
+_CARE_RE = re.compile(r"世話|介護|面倒を見|家事|介助|看病|付き添")
+_QUESTION_END_RE = re.compile(r"(か|の|かな|ですか|ますか|でしょうか|けど|教えて(ください)?|ください|\?|？|ある|いい)[\s。!！?？w]*$")
+_FALLBACK_AREA_RE = re.compile(
+    r"([一-龥]{1,4}(?:町|村))(?![一-龥])|([一-龥]{2,4})(?=に住んで|在住|に住む|地区)")
+_AREA_STOP = {"市町村", "町村", "近所", "隣町", "実家", "地元", "田舎", "県外", "市外", "町内", "役場"}
+
+
+def _find_area(original: str, towns: Iterable[str]) -> str | None:
+    names = sorted({t for t in towns if t}, key=len, reverse=True)
+    found: list[tuple[int, int, str]] = []
+    for name in names:
+        start = 0
+        while True:
+            i = original.find(name, start)
+            if i < 0:
+                break
+            if not any(_overlaps(i, i + len(name), a, b) for a, b, _ in found):
+                found.append((i, i + len(name), name))
+            start = i + 1
+    if not found and not names:
+        for m in _FALLBACK_AREA_RE.finditer(original):
+            g = m.group(1) or m.group(2)
+            if g and g not in _AREA_STOP and not g.endswith(("市役所", "役所")):
+                found.append((m.start(), m.end(), g))
+    if not found:
+        return None
+
+    def rank(item):
+        s, e, name = item
+        municipal = name.endswith(("県", "市", "郡", "都", "府", "道"))
+        return (municipal, -len(name), s)
+
+    return sorted(found, key=rank)[0][2]
+
+
+def _span(doc: _Doc, start: int, end: int) -> Span:
+    text = doc.text[start:end]
+    if start < doc.base:
+        return Span(text, -1, -1)
+    s, e = doc.norm.span_to_original(start, end)
+    if s >= 0:
+        return Span(doc.norm.original[s:e], s, e)
+    return Span(text, -1, -1)
+
+
+def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -> Analysis:
+    lex = load_lexicon()
+    doc = _build_doc(text or "", list(context or ()))
+    hits = _collect_hits(doc, lex)
+    toks = doc.tokens
+    base = doc.base
+
+    by_cat: dict[tuple[str, str], list[Hit]] = {}
+    for h in hits:
+        by_cat.setdefault((h.category, h.target), []).append(h)
+
+    def get(cat: str, target: str) -> list[Hit]:
+        return by_cat.get((cat, target), [])
+
+    def in_text(h: Hit) -> bool:
+        return h.start >= base
+
+    metaphor_spans = [(h.start, h.end) for h in get("risk", "metaphor")]
+    past_markers = get("risk", "past")
+    resolved = bool(get("risk", "resolved"))
+    media = get("risk", "media")
+
+    def sent_of(h: Hit) -> int:
+        return doc.sent[min(h.t0, len(toks) - 1)] if toks else 0
+
+    def clause_of(h: Hit) -> int:
+        return doc.clause[min(h.t0, len(toks) - 1)] if toks else 0
+
+    mentions: list[RiskMention] = []
+    mention_keys: set[tuple[int, int]] = set()
+
+    def classify(h: Hit) -> str | None:
+        """None if active, else the mention reason."""
+        if any(_overlaps(h.start, h.end, a, b) for a, b in metaphor_spans):
+            return "metaphor"
+        if _scope_negated(toks, h.t1):
+            return "negated"
+        cl = clause_of(h)
+        for p in past_markers:
+            if clause_of(p) == cl and p.start <= h.start:
+                return "past"
+        if resolved:
+            for p in past_markers:
+                if sent_of(p) == sent_of(h):
+                    return "past"
+        for m in media:
+            if sent_of(m) == sent_of(h):
+                return "third_party"
+        return None
+
+    def active(target: str, min_weight: float = 0.0) -> list[Hit]:
+        out = []
+        for h in get("risk", target):
+            if h.weight < min_weight:
+                continue
+            reason = classify(h)
+            if reason is None:
+                out.append(h)
+            elif (h.start, h.end) not in mention_keys:
+                mention_keys.add((h.start, h.end))
+                mentions.append(RiskMention(_span(doc, h.start, h.end), reason))
+        return out
+
+    level = 0
+    kinds: list[str] = []
+    evidence: list[Hit] = []
+
+    def raise_to(lv: int, kind: str, ev: Iterable[Hit]):
+        nonlocal level
+        level = max(level, lv)
+        if kind not in kinds:
+            kinds.append(kind)
+        for e in ev:
+            if e not in evidence:
+                evidence.append(e)
+
+    ideation = active("ideation")
+    ideation_strong = [h for h in ideation if h.weight >= 0.8]
+    despair = active("despair")
+    means = active("means", 1.0)
+    means_any = active("means")
+    imminent = active("imminent")
+    selfharm = active("selfharm")
+    selfharm_now = active("selfharm_now")
+    farewell = active("farewell")
+    farewell_weak = active("farewell_weak")
+    unreachable = get("risk", "unreachable")
+
+    if ideation_strong:
+        raise_to(1, "suicide", ideation_strong)
+    if ideation and means_any:
+        raise_to(2, "suicide", ideation + means_any)
+    if despair and means:
+        raise_to(2, "suicide", despair + means)
+    if imminent:
+        raise_to(2, "suicide", imminent)
+    if selfharm:
+        raise_to(1, "selfharm", selfharm)
+    if selfharm_now:
+        raise_to(2, "selfharm", selfharm_now)
+    # overdose split over messages: 薬 ... 全部/大量 ... 飲む
+    lemmas = {t.lemma for t in toks}
+    if ("薬" in lemmas or "睡眠薬" in lemmas) and lemmas & {"全部", "大量", "纏める", "一気", "全て", "箱"} and "飲む" in lemmas:
+        if not any(h.target == "metaphor" for h in hits):
+            ev = [Hit("risk", "od", 1, t.start, t.end, i, i + 1, t.surface) for i, t in enumerate(toks)
+                  if t.lemma in ("薬", "睡眠薬", "全部", "大量", "飲む")]
+            raise_to(2, "selfharm", ev)
+    if farewell:
+        raise_to(1, "suicide", farewell)
+    if (farewell or farewell_weak) and (unreachable or means_any or ideation):
+        raise_to(2, "suicide", farewell + farewell_weak + unreachable)
+
+    violence = active("violence")
+    v_score = sum(h.weight for h in violence)
+    partner = get("risk", "partner_words")
+    child_words = [h for h in get("risk", "child_words") if not _scope_negated(toks, h.t1)]
+    elder_words = get("risk", "elder_words")
+    now_words = get("risk", "now")
+    weapon = active("weapon")
+    threat = active("threat_kill")
+    hiding = active("hiding")
+    if violence and (v_score >= 1.0 or partner):
+        # happening now?
+        now = bool(weapon or threat)
+        for h in violence:
+            k = h.t1
+            seen_prog = False
+            while k < len(toks) and k < h.t1 + 4:
+                t = toks[k]
+                if t.lemma in ("てる", "でる", "居る", "いる", "とる", "おる") and t.pos1 in ("助動詞", "動詞"):
+                    seen_prog = True
+                elif t.lemma == "た" and t.pos1 == "助動詞":
+                    seen_prog = False
+                    break
+                elif t.surface in _SENT_END:
+                    break
+                k += 1
+            if seen_prog and h.weight >= 1.0:
+                now = True
+            if any(sent_of(n) == sent_of(h) or abs(sent_of(n) - sent_of(h)) <= 1 for n in now_words) and h.weight >= 1.0:
+                if any(n.key in ("今", "いま", "今も", "さっき", "さっきから", "今すぐ", "現在") for n in now_words):
+                    now = True
+        if hiding and any(h.weight >= 1.0 for h in violence):
+            now = True
+        lv = 2 if now else 1
+        if partner:
+            raise_to(lv, "dv", violence)
+        if child_words and any(abs(sent_of(c) - sent_of(v)) <= 0 for c in child_words for v in violence):
+            raise_to(lv, "child", violence)
+        if elder_words and any(sent_of(c) == sent_of(v) for c in elder_words for v in violence):
+            raise_to(lv, "elder", violence)
+        if not partner and level < lv:
+            raise_to(lv, "violence", violence)
+        elif not kinds or all(k not in kinds for k in ("dv", "child", "elder")):
+            raise_to(lv, "violence", violence)
+    if threat and (weapon or partner or child_words):
+        raise_to(2, "violence", threat + weapon)
+    child_now = active("child_now")
+    if child_now and child_words:
+        loud = [h for h in violence] + [h for h in get("risk", "violence") if h.key.startswith("怒鳴")]
+        if loud or len(child_now) >= 2 or any(n.key in ("今も", "続いている", "ずっと続く") for n in now_words):
+            raise_to(2, "child", child_now + loud)
+        else:
+            raise_to(1, "child", child_now)
+    neglect = active("neglect_child")
+    if neglect and child_words:
+        raise_to(1, "child", neglect)
+    person_now = active("person_now")
+    if person_now and (elder_words or child_words or partner or "人" in lemmas or "友達" in lemmas):
+        strong = [h for h in person_now if h.weight >= 1.0]
+        if strong or len(person_now) >= 2:
+            raise_to(2, "elder" if elder_words else "other", person_now)
+    no_food = active("no_food")
+    if no_food and sum(h.weight for h in no_food) >= 1.0:
+        raise_to(1, "no_food", no_food)
+    lifeline = []
+    for h in active("lifeline"):
+        k = h.t1
+        while k < len(toks) and k < h.t1 + 3:
+            if toks[k].lemma in ("てる", "居る", "た", "でる"):
+                lifeline.append(h)
+                break
+            k += 1
+    if lifeline:
+        raise_to(1, "other", lifeline)
+
+    # ------------------------------------------------------------------ fields
+    scores: dict[str, float] = {}
+    ev: dict[str, list[Hit]] = {}
+    risky_reasons_past = bool(resolved and past_markers)
+    for key in FIELD_KEYS:
+        fh = [h for h in get("field", key) if in_text(h)]
+        if not fh:
+            continue
+        fh.sort(key=lambda h: (-(h.end - h.start), h.start))
+        kept: list[Hit] = []
+        seen_keys: set[str] = set()
+        for h in fh:
+            if h.key in seen_keys:
+                continue
+            if any(k.start <= h.start and h.end <= k.end for k in kept):
+                continue
+            if risky_reasons_past:
+                cl = clause_of(h)
+                if any(clause_of(p) == cl for p in past_markers):
+                    continue
+            if any(_overlaps(h.start, h.end, a, b) for a, b in metaphor_spans):
+                continue
+            seen_keys.add(h.key)
+            kept.append(h)
+        if kept:
+            scores[key] = sum(h.weight for h in kept)
+            ev[key] = sorted(kept, key=lambda h: h.start)
+
+    def boost(key: str, hs: list[Hit]):
+        scores[key] = max(scores.get(key, 0.0), 0.0) + FIELD_THRESHOLD
+        ev.setdefault(key, [])
+        for h in hs:
+            if h not in ev[key]:
+                ev[key].append(h)
+
+    risk_ev = evidence
+    if level >= 1:
+        if "suicide" in kinds or "selfharm" in kinds:
+            boost("kokoro", risk_ev)
+        if "dv" in kinds:
+            boost("josei", risk_ev)
+        if "child" in kinds or (child_words and any(in_text(c) for c in child_words)):
+            boost("kosodate", [c for c in child_words][:2] or risk_ev)
+        if "elder" in kinds and elder_words:
+            boost("kaigo", risk_ev)
+        if "no_food" in kinds:
+            boost("konkyu", risk_ev)
+
+    fields = [FieldTag(k, round(v, 2), [_span(doc, h.start, h.end) for h in ev.get(k, [])])
+              for k, v in scores.items() if v >= FIELD_THRESHOLD - 1e-9]
+    fields.sort(key=lambda f: (-f.score, FIELD_KEYS.index(f.key)))
+    fkeys = {f.key for f in fields}
+
+    # ------------------------------------------------------------------ intents
+    intents: list[str] = []
+    for key in INTENT_KEYS:
+        if any(in_text(h) for h in get("intent", key)):
+            intents.append(key)
+    if "ask_phone" in intents and any(h.key in ("電話", "電話したい", "電話できる") for h in get("intent", "ask_phone")) \
+            and not any(h.key in ("電話番号", "連絡先", "tel", "番号を教える", "電話で相談") for h in get("intent", "ask_phone")):
+        intents.remove("ask_phone")
+
+    # ------------------------------------------------------------------ patterns
+    ntext = doc.text[base:]
+    patterns: list[str] = []
+    elder_age = len(_AGE_RE.findall(ntext))
+    if "hikikomori" in fkeys and ("kaigo" in fkeys or "8050" in ntext or elder_age):
+        patterns.append("8050")
+    if ("kaigo" in fkeys and "kosodate" in fkeys) or "ダブルケア" in ntext:
+        patterns.append("double_care")
+    if "ヤングケアラー" in ntext or (_YOUNG_RE.search(ntext) and _CARE_RE.search(ntext) and ("kosodate" in fkeys or "kaigo" in fkeys)):
+        patterns.append("young_carer")
+    if _GOMI_RE.search(ntext):
+        patterns.append("gomi_yashiki")
+    if _TATO_RE.search(ntext):
+        patterns.append("tato_shiiku")
+    if "老老介護" in ntext or "老々介護" in ntext or ("kaigo" in fkeys and elder_age >= 2):
+        patterns.append("roro_kaigo")
+
+    # ------------------------------------------------------------------ handoff
+    reasons: list[str] = []
+    if level >= 1:
+        reasons.append("risk")
+    if "asks_person" in intents:
+        reasons.append("asks_person")
+    if len(fkeys) >= 2:
+        household = any(in_text(h) for h in get("household", "household")
+                        if h.key not in ("私", "自分", "わたし", "僕", "俺", "おれ", "うち"))
+        last_sentence = re.split(r"[。\n!！]", ntext.strip(" 。\n"))[-1] if ntext.strip() else ""
+        question = bool(_QUESTION_END_RE.search(last_sentence)) and len(re.findall(r"[。\n!！?？]", ntext.strip(" 。\n"))) <= 1
+        if household or patterns or not question:
+            reasons.append("entangled")
+    area = _find_area(text or "", towns)
+    return Analysis(
+        text=text or "",
+        normalized=doc.text[base:],
+        fields=fields,
+        risk=RISK_LEVELS[level],
+        risk_evidence=[_span(doc, h.start, h.end) for h in sorted(evidence, key=lambda h: h.start)],
+        risk_kinds=[k for k in RISK_KINDS if k in kinds],
+        mentions=mentions if level == 0 else [m for m in mentions],
+        handoff=bool(reasons),
+        handoff_reasons=reasons,
+        patterns=patterns,
+        area=area,
+        intents=intents,
+    )

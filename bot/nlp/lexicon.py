@@ -1,0 +1,163 @@
+"""Compile the YAML lexicon through the tokenizer pipeline.
+
+Phrases become lemma sequences; each element accepts the lemma, the orthBase or
+the surface of the phrase token.  Patterns are indexed by every key of their
+first element, so lookup cost depends on the tokens of the message, not on the
+size of the lexicon.  Surface / kana terms are compiled into one regex per layer.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .normalize import normalize, to_hiragana
+from .tokenizer import tokenize
+
+LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
+
+SKIP_POS = frozenset({"助詞", "補助記号", "空白"})
+NEG_LEMMAS = frozenset({"ない", "無い", "ぬ", "ず", "ん"})
+
+
+def is_negation(tok) -> bool:
+    if tok.lemma in NEG_LEMMAS or tok.base in ("ない", "ぬ", "ん"):
+        if tok.pos1 == "助動詞":
+            return "仮定" not in tok.cform  # なきゃ / なければ = obligation
+        if tok.pos1 == "形容詞" and tok.pos2 == "非自立可能":
+            return "仮定" not in tok.cform
+    return False
+
+
+@dataclass(frozen=True)
+class Pattern:
+    pid: int
+    category: str  # "field", "risk", "intent", "household"
+    target: str  # field key, risk class, intent key
+    weight: float
+    elements: tuple[frozenset, ...]
+    gaps: tuple[bool, ...]  # gaps[i]: a gap is allowed before element i
+    neg: bool  # a negation must follow the match
+    text: str
+
+
+@dataclass(frozen=True)
+class Term:
+    category: str
+    target: str
+    weight: float
+    text: str
+
+
+@dataclass
+class Lexicon:
+    index: dict[str, list[Pattern]] = field(default_factory=dict)
+    surface_re: re.Pattern | None = None
+    surface_terms: dict[str, list[Term]] = field(default_factory=dict)
+    kana_re: re.Pattern | None = None
+    kana_terms: dict[str, list[Term]] = field(default_factory=dict)
+    n_patterns: int = 0
+
+
+def _parse_entry(entry) -> tuple[str, float]:
+    s = str(entry).strip()
+    if "=" in s:
+        text, _, w = s.rpartition("=")
+        try:
+            return text.strip(), float(w)
+        except ValueError:
+            return s, 1.0
+    return s, 1.0
+
+
+def _compile_phrase(text: str):
+    elements: list[frozenset] = []
+    gaps: list[bool] = []
+    neg = False
+    segments = text.split("~")
+    for si, seg in enumerate(segments):
+        seg = seg.strip()
+        if not seg:
+            continue
+        toks = tokenize(normalize(seg).text)
+        content = [t for t in toks if t.pos1 not in SKIP_POS] or toks
+        first = True
+        for t in content:
+            elements.append(frozenset({t.lemma, t.base, t.surface}))
+            gaps.append(si > 0 and first)
+            first = False
+    # trailing negation -> polarity requirement
+    while len(elements) > 1 and elements[-1] & {"ない", "無い", "ぬ", "ず", "ん"}:
+        elements.pop()
+        gaps.pop()
+        neg = True
+    return tuple(elements), tuple(gaps), neg
+
+
+def _term_regex(terms: list[str]) -> re.Pattern | None:
+    if not terms:
+        return None
+    parts = []
+    for t in sorted(set(terms), key=len, reverse=True):
+        p = re.escape(t)
+        if t[0].isascii() and t[0].isalnum():
+            p = r"(?<![a-z0-9])" + p
+        if t[-1].isascii() and t[-1].isalpha():
+            p = p + r"(?![a-z])"
+        parts.append(p)
+    return re.compile("|".join(parts))
+
+
+def _sections(data: dict):
+    """Yield (category, target, section_dict)."""
+    for key, sec in (data.get("fields") or {}).items():
+        yield "field", key, sec
+    for key, sec in (data.get("risk") or {}).items():
+        yield "risk", key, sec
+    for key, sec in (data.get("intents") or {}).items():
+        yield "intent", key, sec
+    if data.get("household"):
+        yield "household", "household", data["household"]
+
+
+def compile_lexicon(data: dict) -> Lexicon:
+    lex = Lexicon()
+    pid = 0
+    s_terms: dict[str, list[Term]] = {}
+    k_terms: dict[str, list[Term]] = {}
+    for category, target, sec in _sections(data):
+        weights = {str(k): float(v) for k, v in (sec.get("weights") or {}).items()}
+        for entry in sec.get("phrases") or []:
+            text, w = _parse_entry(entry)
+            elements, gaps, neg = _compile_phrase(text)
+            if not elements:
+                continue
+            pat = Pattern(pid, category, target, w, elements, gaps, neg, text)
+            pid += 1
+            for key in elements[0]:
+                lex.index.setdefault(key, []).append(pat)
+        for entry in sec.get("surface") or []:
+            text, w = _parse_entry(entry)
+            norm = normalize(text).text
+            s_terms.setdefault(norm, []).append(Term(category, target, weights.get(text, w), text))
+        for entry in sec.get("kana") or []:
+            text, w = _parse_entry(entry)
+            norm = to_hiragana(normalize(text).text)
+            k_terms.setdefault(norm, []).append(Term(category, target, weights.get(text, w), text))
+    lex.n_patterns = pid
+    lex.surface_terms = s_terms
+    lex.kana_terms = k_terms
+    lex.surface_re = _term_regex(list(s_terms))
+    lex.kana_re = _term_regex(list(k_terms))
+    return lex
+
+
+@lru_cache(maxsize=1)
+def load_lexicon(path: str | None = None) -> Lexicon:
+    p = Path(path) if path else LEXICON_PATH
+    with open(p, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    return compile_lexicon(data)
