@@ -186,3 +186,9 @@ def test_low_level_post_events_for_bad_requests(bot, resident):
     assert bot.bodies[-1] == body
     assert resident.post_events([], raw_body=b"{not json").status_code == 400
     assert resident.last_payload == {"destination": "U0", "events": []}
+
+
+def test_resident_owns_and_closes_its_default_client(platform):
+    with Resident(make_user_id(), platform, "http://127.0.0.1:9/callback", SECRET) as r:
+        assert not r.http.is_closed
+    assert r.http.is_closed

@@ -45,8 +45,19 @@ class Resident:
         self.platform = platform
         self.callback_url = callback_url
         self.channel_secret = channel_secret
+        self._owns_http = http is None
         self.http = http or httpx.Client(timeout=10.0)
         self.last_payload: dict[str, Any] | None = None
+
+    def close(self) -> None:
+        if self._owns_http:
+            self.http.close()
+
+    def __enter__(self) -> "Resident":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # ---- what the resident does -------------------------------------------------------
 
