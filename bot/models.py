@@ -138,7 +138,9 @@ class Outbox(SQLModel, table=True):
     reply_deadline: Optional[datetime] = None
     status: str = Field(default="queued", max_length=16)      # queued / sending / sent / failed
     sent_via: Optional[str] = Field(default=None, max_length=8)   # reply / push
-    attempts: int = 0
+    attempts: int = 0                  # finished send attempts
+    claims: int = 0                    # times a sender took the row (more than attempts + 1
+                                       # means an earlier sender died mid-send)
     next_attempt_at: datetime = Field(default_factory=clock.now)
     give_up_at: Optional[datetime] = None
     claimed_by: Optional[str] = Field(default=None, max_length=64)
@@ -219,3 +221,12 @@ class DeletionRecord(SQLModel, table=True):
     at: datetime = Field(default_factory=clock.now)
     messages_erased: int = 0
     cases: int = 0
+
+
+class AdminSession(SQLModel, table=True):
+    """A staff member's login session (the signed cookie names it; logout deletes it)."""
+    id: str = Field(primary_key=True, max_length=64)          # random, in the signed cookie
+    staff_id: int = Field(foreign_key="staffuser.id", index=True)
+    created_at: datetime = Field(default_factory=clock.now)
+    last_seen_at: datetime = Field(default_factory=clock.now)
+    expires_at: datetime

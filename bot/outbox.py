@@ -22,7 +22,9 @@ from bot.models import Message, Outbox, PushCount, Resident
 
 log = logging.getLogger(__name__)
 
-CLAIM_STALE_AFTER = timedelta(minutes=2)    # a 'sending' row older than this was orphaned
+# A 'sending' row older than this was orphaned by a dead process: longer than any send can
+# take (connect + read timeouts), short enough to retry a reply while its token lives.
+CLAIM_STALE_AFTER = timedelta(seconds=20)
 MAX_BACKOFF_S = 600.0
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -104,7 +106,8 @@ class OutboxSender:
         statement = update(Outbox).where(Outbox.id == row_id).where(or_(
             (Outbox.status == "queued") & (Outbox.next_attempt_at <= now),
             (Outbox.status == "sending") & (Outbox.claimed_at < now - CLAIM_STALE_AFTER),
-        )).values(status="sending", claimed_by=WORKER_ID, claimed_at=now)
+        )).values(status="sending", claimed_by=WORKER_ID, claimed_at=now,
+                   claims=Outbox.claims + 1)
 
         def claim() -> bool:
             with session_scope(self.engine) as session:
@@ -118,6 +121,8 @@ class OutboxSender:
             user_id = resident.line_user_id if resident else None
             messages, token, deadline = row.messages, row.reply_token, row.reply_deadline
             uuid, attempts = row.uuid, row.attempts
+            # An earlier sender took this row and died before recording the outcome.
+            interrupted = row.claims > row.attempts + 1
         if not user_id:
             self._finish(row_id, SendResult(False, 0, "resident has no LINE user (deleted)"),
                          via=None, final=True)
@@ -126,6 +131,10 @@ class OutboxSender:
         if token and deadline and now < deadline and attempts == 0:
             result = self.client.reply(token, messages)
             if result.ok:
+                self._finish(row_id, result, via="reply")
+                return
+            if interrupted and "reply token" in result.reason.lower():
+                # The token was given to this row alone: the dead sender used it.
                 self._finish(row_id, result, via="reply")
                 return
             log.info("outbox %s: reply failed (%s), falling back to push", row_id, result.status)

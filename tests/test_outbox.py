@@ -151,3 +151,37 @@ def test_restart_mid_queue_sends_every_pending_message_exactly_once(service):
         wait_row(service, row.id, "sent")
     delivered = [m["text"] for m in service.platform.messages_for(user.user_id)]
     assert sorted(delivered) == sorted(f"お知らせ {n}" for n in range(6))
+
+
+def _row_interrupted_mid_reply(service, user, resident, reply_reached_line: bool) -> Outbox:
+    token = service.platform.issue_reply_token(user.user_id)
+    with Session(service.engine, expire_on_commit=False) as session:
+        (row,) = enqueue(session, session.get(Resident, resident.id),
+                         [linemsg.text("ご相談ありがとうございます")], reply_token=token,
+                         reply_deadline=clock.now() + timedelta(seconds=40))
+        row.status, row.claims = "sending", 1
+        row.claimed_at = clock.now() - timedelta(minutes=1)
+        session.add(row)
+        session.commit()
+    if reply_reached_line:
+        service.platform.reply({"replyToken": token, "messages": row.messages},
+                               f"Bearer {service.demo.settings.line_channel_access_token}")
+    return row
+
+
+def test_reply_used_by_a_dead_sender_is_not_sent_again(service):
+    user = service.resident()
+    resident = make_resident(service, user)
+    row = _row_interrupted_mid_reply(service, user, resident, reply_reached_line=True)
+    service.runtime.sender.send_due([row.id])
+    assert wait_row(service, row.id, "sent").sent_via == "reply"
+    assert [r.kind for r in service.platform.records_for(user.user_id)] == ["reply"]
+
+
+def test_reply_a_dead_sender_never_made_is_sent_once(service):
+    user = service.resident()
+    resident = make_resident(service, user)
+    row = _row_interrupted_mid_reply(service, user, resident, reply_reached_line=False)
+    service.runtime.sender.send_due([row.id])
+    assert wait_row(service, row.id, "sent").sent_via == "reply"
+    assert len(service.platform.records_for(user.user_id)) == 1
