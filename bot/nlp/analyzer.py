@@ -78,6 +78,9 @@ class Analysis:
 
 # --------------------------------------------------------------------------- helpers
 
+_PHYSICAL = frozenset({"殴る", "殴られる", "叩く", "叩かれる", "蹴る", "蹴られる", "暴力", "暴力を振るう", "首を絞める",
+                       "突き飛ばす", "物を投げる", "髪を引っ張る", "暴れる", "刺す", "殺す", "殺される", "襲う", "襲われる",
+                       "なぐられ", "たたかれ", "けられ", "手をあげる", "手を上げる", "暴行"})
 _SENT_END = frozenset("。!?！？\n")
 _CLAUSE_CONJ = frozenset({"けど", "けれど", "けれども", "が", "から", "のに", "し", "ので", "ども", "げんじょ"})
 _SCOPE_OK_LEMMAS = frozenset({
@@ -197,6 +200,10 @@ def _neg_follows(tokens: list[Token], j: int, limit: int = 6) -> int:
     return -1
 
 
+def toks_pos(tokens: list[Token], j: int) -> str:
+    return tokens[j].pos1
+
+
 def _match_at(tokens: list[Token], i: int, pat: Pattern) -> int:
     """Return end token index (exclusive) if pat matches starting at i, else -1."""
     j = i + 1
@@ -211,7 +218,8 @@ def _match_at(tokens: list[Token], i: int, pat: Pattern) -> int:
                 break
             if t.surface in _SENT_END:
                 return -1
-            if t.pos1 in SKIP_POS or t.pos1 == "接頭辞":
+            if t.pos1 in SKIP_POS or t.pos1 in ("接頭辞", "副詞", "連体詞") or (
+                    t.lemma == "為る" and j > 0 and toks_pos(tokens, j - 1) == "副詞"):
                 j += 1
                 continue
             if used < gap:
@@ -439,7 +447,7 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
         raise_to(1, "suicide", ideation_strong)
     if ideation and means_any:
         raise_to(2, "suicide", ideation + means_any)
-    if despair and means:
+    if [d for d in despair if d.weight >= 1.0] and means:
         raise_to(2, "suicide", despair + means)
     if imminent:
         raise_to(2, "suicide", imminent)
@@ -484,7 +492,7 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
                 elif t.surface in _SENT_END:
                     break
                 k += 1
-            if seen_prog and h.weight >= 1.0:
+            if seen_prog and h.weight >= 1.0 and h.key in _PHYSICAL:
                 now = True
             if any(sent_of(n) == sent_of(h) or abs(sent_of(n) - sent_of(h)) <= 1 for n in now_words) and h.weight >= 1.0:
                 if any(n.key in ("今", "いま", "今も", "さっき", "さっきから", "今すぐ", "現在") for n in now_words):
@@ -522,6 +530,11 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
     no_food = active("no_food")
     if no_food and sum(h.weight for h in no_food) >= 1.0:
         raise_to(1, "no_food", no_food)
+    not_eating = active("not_eating")
+    if not_eating and sum(h.weight for h in not_eating) >= 1.0:
+        raise_to(1, "other", not_eating)
+        if "kodoku_iso" not in kinds:
+            pass
     lifeline = []
     for h in active("lifeline"):
         k = h.t1
@@ -537,6 +550,7 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
     scores: dict[str, float] = {}
     ev: dict[str, list[Hit]] = {}
     risky_reasons_past = bool(resolved and past_markers)
+    longer = [h for h in hits if h.category in ("field", "intent") and h.end - h.start >= 3]
     for key in FIELD_KEYS:
         fh = [h for h in get("field", key) if in_text(h)]
         if not fh:
@@ -548,6 +562,9 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
             if h.key in seen_keys:
                 continue
             if any(k.start <= h.start and h.end <= k.end for k in kept):
+                continue
+            if any(o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start)
+                   and o.category in ("field", "intent") and o.target != key for o in longer):
                 continue
             if risky_reasons_past:
                 cl = clause_of(h)

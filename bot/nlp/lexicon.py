@@ -84,9 +84,17 @@ def _compile_phrase(text: str):
             continue
         toks = tokenize(normalize(seg).text)
         content = [t for t in toks if t.pos1 not in SKIP_POS] or toks
+        if len([t for t in content if t.lemma not in NEG_LEMMAS]) == 1 and len(segments) == 1:
+            # short phrases keep their particles (今から, 死ぬしかない)
+            content = [t for t in toks if t.pos1 != "補助記号" and t.pos1 != "空白"]
         first = True
         for t in content:
-            elements.append(frozenset({t.lemma, t.base, t.surface}))
+            if len(content) == 1 and len(segments) == 1 and t.cform not in ("*", "終止形-一般") \
+                    and t.surface != t.base and t.pos1 in ("動詞", "形容詞"):
+                # one inflected word (死のう): match the written form only
+                elements.append(frozenset({t.surface}))
+            else:
+                elements.append(frozenset({t.lemma, t.base, t.surface}))
             gaps.append(si > 0 and first)
             first = False
     # trailing negation -> polarity requirement
