@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 # take (connect + read timeouts), short enough to retry a reply while its token lives.
 CLAIM_STALE_AFTER = timedelta(seconds=20)
 MAX_BACKOFF_S = 600.0
+REPLY_UNCERTAIN = "reply outcome unknown; "
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -58,6 +59,10 @@ def _plain_text(messages: list[dict]) -> str:
     """What staff read of an outgoing batch (text bodies and Flex alt texts)."""
     parts = [m.get("text") or m.get("altText") or f"[{m.get('type')}]" for m in messages]
     return "\n---\n".join(parts)
+
+
+def _token_used(result: SendResult) -> bool:
+    return result.status == 400 and "reply token" in result.reason.lower()
 
 
 def count_push(session: Session, at: datetime) -> None:
@@ -119,35 +124,35 @@ class OutboxSender:
             row = session.get(Outbox, row_id)
             resident = session.get(Resident, row.resident_id)
             user_id = resident.line_user_id if resident else None
-            messages, token, deadline = row.messages, row.reply_token, row.reply_deadline
-            uuid, attempts = row.uuid, row.attempts
-            # An earlier sender took this row and died before recording the outcome.
-            interrupted = row.claims > row.attempts + 1
+            messages, token, deadline, uuid = (row.messages, row.reply_token,
+                                               row.reply_deadline, row.uuid)
+            # A reply whose outcome we never learnt: an earlier sender died mid-send, or
+            # the last reply attempt timed out or got a 5xx (LINE may have delivered it).
+            reply_uncertain = (row.claims > row.attempts + 1
+                               or (row.error or "").startswith(REPLY_UNCERTAIN))
         if not user_id:
             self._finish(row_id, SendResult(False, 0, "resident has no LINE user (deleted)"),
-                         via=None, final=True)
+                         via=None)
             return
-        now = clock.now()
-        if token and deadline and now < deadline and attempts == 0:
+        if token and deadline and clock.now() < deadline:
             result = self.client.reply(token, messages)
-            if result.ok:
+            if result.ok or (reply_uncertain and _token_used(result)):
+                # The token belongs to this row alone: if it is used, we used it.
                 self._finish(row_id, result, via="reply")
                 return
-            if interrupted and "reply token" in result.reason.lower():
-                # The token was given to this row alone: the dead sender used it.
-                self._finish(row_id, result, via="reply")
+            if result.retryable:
+                self._retry_later(row_id, result, keep_reply_token=True)
                 return
-            log.info("outbox %s: reply failed (%s), falling back to push", row_id, result.status)
+            log.info("outbox %s: reply refused (%s), pushing instead", row_id, result.status)
         result = self.client.push(user_id, messages, uuid)
         if result.ok or result.already_sent:
             self._finish(row_id, result, via="push")
         elif result.retryable:
             self._retry_later(row_id, result)
         else:
-            self._finish(row_id, result, via=None, final=True)
+            self._finish(row_id, result, via=None)
 
-    def _finish(self, row_id: int, result: SendResult, via: Optional[str],
-                final: bool = False) -> None:
+    def _finish(self, row_id: int, result: SendResult, via: Optional[str]) -> None:
         def write() -> None:
             with session_scope(self.engine) as session:
                 row = session.get(Outbox, row_id)
@@ -166,20 +171,25 @@ class OutboxSender:
         if via is None:
             log.warning("outbox %s failed: status %s", row_id, result.status)
 
-    def _retry_later(self, row_id: int, result: SendResult) -> None:
+    def _retry_later(self, row_id: int, result: SendResult,
+                     keep_reply_token: bool = False) -> None:
         def write() -> None:
             with session_scope(self.engine) as session:
                 row = session.get(Outbox, row_id)
                 row.attempts += 1
-                row.reply_token = None
                 now = clock.now()
+                if not keep_reply_token:
+                    row.reply_token = None
                 if row.give_up_at and now >= row.give_up_at:
                     row.status = "failed"
                     row.error = f"gave up after retries; last {result.status}: {result.reason}"[:500]
                 else:
                     wait = result.retry_after_s or min(2.0 ** row.attempts, MAX_BACKOFF_S)
+                    if keep_reply_token:        # the token lives about a minute: retry soon
+                        wait = min(wait, 1.0)
                     row.status = "queued"
                     row.next_attempt_at = now + timedelta(seconds=wait)
-                    row.error = f"{result.status}: {result.reason}"[:500]
+                    prefix = REPLY_UNCERTAIN if keep_reply_token else ""
+                    row.error = f"{prefix}{result.status}: {result.reason}"[:500]
                 session.add(row)
         with_db_retry(write)

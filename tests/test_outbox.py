@@ -185,3 +185,23 @@ def test_reply_a_dead_sender_never_made_is_sent_once(service):
     service.runtime.sender.send_due([row.id])
     assert wait_row(service, row.id, "sent").sent_via == "reply"
     assert len(service.platform.records_for(user.user_id)) == 1
+
+
+def test_reply_accepted_but_answered_500_is_not_sent_again(service):
+    service.platform.inject("reply", status=500, times=1, accepted_then_500=True)
+    user = service.resident()
+    user.follow()
+    service.platform.wait_for(2, user.user_id)
+    with Session(service.engine) as session:
+        (row_id,) = session.exec(select(Outbox.id)).all()
+    assert wait_row(service, row_id, "sent").sent_via == "reply"
+    time.sleep(1.5)                    # a wrong fallback push would arrive by now
+    assert [r.kind for r in service.platform.records_for(user.user_id)] == ["reply"]
+
+
+def test_reply_refused_with_500_is_retried_as_reply(service):
+    service.platform.inject("reply", status=500, times=1)
+    user = service.resident()
+    user.follow()
+    service.platform.wait_for(2, user.user_id, timeout=10)
+    assert [r.kind for r in service.platform.records_for(user.user_id)] == ["reply"]
