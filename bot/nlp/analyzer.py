@@ -135,7 +135,9 @@ def _build_doc(text: str, context: Sequence[str]) -> _Doc:
         base = len(joined) - len(normalize(text).text)
         norm = Normalized(text, joined, tuple(offs))
     ntext = norm.text
-    tokens = tokenize(ntext)
+    kata = sum(1 for ch in ntext if "\u30a1" <= ch <= "\u30fa")
+    jp = sum(1 for ch in ntext if "\u3041" <= ch <= "\u30fa" or "\u4e00" <= ch <= "\u9fff")
+    tokens = tokenize(to_hiragana(ntext) if jp and kata / jp > 0.7 and jp >= 4 else ntext)
     char_tok = [-1] * (len(ntext) + 1)
     for i, t in enumerate(tokens):
         for c in range(t.start, t.end):
@@ -457,7 +459,8 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
         raise_to(2, "selfharm", selfharm_now)
     # overdose split over messages: 薬 ... 全部/大量 ... 飲む
     lemmas = {t.lemma for t in toks}
-    if ("薬" in lemmas or "睡眠薬" in lemmas) and lemmas & {"全部", "大量", "纏める", "一気", "全て", "箱"} and "飲む" in lemmas:
+    if (lemmas & {"薬", "睡眠薬", "錠剤", "風邪薬", "頭痛薬", "精神薬", "処方薬", "眠剤"} or "od" in doc.text) \
+            and lemmas & {"全部", "大量", "纏める", "一気", "全て", "箱", "全", "有るだけ"} and "飲む" in lemmas:
         if not any(h.target == "metaphor" for h in hits):
             ev = [Hit("risk", "od", 1, t.start, t.end, i, i + 1, t.surface) for i, t in enumerate(toks)
                   if t.lemma in ("薬", "睡眠薬", "全部", "大量", "飲む")]
@@ -468,7 +471,10 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
         raise_to(2, "suicide", farewell + farewell_weak + unreachable)
 
     violence = active("violence")
-    v_score = sum(h.weight for h in violence)
+    _vs: dict[tuple[int, int], float] = {}
+    for h in violence:
+        _vs[(h.start, h.end)] = max(_vs.get((h.start, h.end), 0.0), h.weight)
+    v_score = sum(_vs.values())
     partner = get("risk", "partner_words")
     child_words = [h for h in get("risk", "child_words") if not _scope_negated(toks, h.t1)]
     elder_words = get("risk", "elder_words")
@@ -602,6 +608,12 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
               for k, v in scores.items() if v >= FIELD_THRESHOLD - 1e-9]
     fields.sort(key=lambda f: (-f.score, FIELD_KEYS.index(f.key)))
     fkeys = {f.key for f in fields}
+    ntext_ = doc.text[base:]
+    if ("ヤングケアラー" in ntext_ or (_YOUNG_RE.search(ntext_) and _CARE_RE.search(ntext_) and fkeys & {"kaigo", "kosodate"})) \
+            and "kosodate" not in fkeys:
+        fields.append(FieldTag("kosodate", FIELD_THRESHOLD, [_span(doc, m.start() + base, m.end() + base)
+                                                            for m in _YOUNG_RE.finditer(ntext_)][:1]))
+        fkeys.add("kosodate")
 
     # ------------------------------------------------------------------ intents
     intents: list[str] = []
@@ -616,9 +628,11 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
     ntext = doc.text[base:]
     patterns: list[str] = []
     elder_age = len(_AGE_RE.findall(ntext))
-    if "hikikomori" in fkeys and ("kaigo" in fkeys or "8050" in ntext or elder_age):
+    if "hikikomori" in fkeys and ("kaigo" in fkeys or "8050" in ntext or elder_age
+                                  or re.search(r"年金暮らし|高齢の(親|父|母)|年老いた|老いた(親|父|母)", ntext)):
         patterns.append("8050")
-    if ("kaigo" in fkeys and "kosodate" in fkeys) or "ダブルケア" in ntext:
+    young = "ヤングケアラー" in ntext or bool(_YOUNG_RE.search(ntext) and _CARE_RE.search(ntext))
+    if ("kaigo" in fkeys and "kosodate" in fkeys and not young) or "ダブルケア" in ntext:
         patterns.append("double_care")
     if "ヤングケアラー" in ntext or (_YOUNG_RE.search(ntext) and _CARE_RE.search(ntext) and ("kosodate" in fkeys or "kaigo" in fkeys)):
         patterns.append("young_carer")
