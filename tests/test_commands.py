@@ -1,0 +1,98 @@
+"""The command line: serve refuses to start without its settings, create-staff, demo."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from sqlmodel import Session, select
+
+from admin.security import verify_password
+from bot.db import make_engine
+from bot.emulator.liveserver import free_port
+from bot.models import StaffUser
+
+ROOT = Path(__file__).resolve().parents[1]
+SETTINGS = ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "SECRET_KEY", "DATABASE_URL")
+
+
+def run_bot(*args: str, env: dict | None = None, stdin: str = "", timeout: float = 60):
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS}
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, input=stdin,
+                          capture_output=True, text=True, env={**clean, **(env or {})},
+                          timeout=timeout)
+
+
+def test_serve_exits_with_a_clear_message_when_settings_are_missing(tmp_path):
+    result = run_bot("serve", "--port", "1", env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    assert result.returncode == 2
+    assert "LINE_CHANNEL_SECRET" in result.stderr and "SECRET_KEY" in result.stderr
+
+
+def test_create_staff_reads_the_password_from_stdin(tmp_path):
+    url = f"sqlite:///{tmp_path}/staff.db"
+    result = run_bot("create-staff", "--login", "sato", "--role", "admin", "--password-stdin",
+                     env={"DATABASE_URL": url}, stdin="correct horse battery\n")
+    assert result.returncode == 0, result.stderr
+    assert "correct horse" not in result.stdout + result.stderr
+    with Session(make_engine(url)) as session:
+        staff = session.exec(select(StaffUser).where(StaffUser.login == "sato")).one()
+        assert staff.role == "admin"
+        assert verify_password(staff.password_hash, "correct horse battery")
+    again = run_bot("create-staff", "--login", "sato", "--password-stdin",
+                    env={"DATABASE_URL": url}, stdin="another password\n")
+    assert again.returncode == 1 and "exists" in again.stderr
+
+
+def test_create_staff_refuses_a_short_password(tmp_path):
+    result = run_bot("create-staff", "--login", "x", "--password-stdin",
+                     env={"DATABASE_URL": f"sqlite:///{tmp_path}/s.db"}, stdin="short\n")
+    assert result.returncode == 2 and "10 characters" in result.stderr
+
+
+def test_demo_serves_the_phone_page_the_admin_and_the_terms(tmp_path):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "demo", "--port", str(port)], cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/demo.db"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        printed = _read_until(process, "staff password", timeout=60)
+        assert f"http://127.0.0.1:{port}/emulator/phone" in printed
+        assert f"http://127.0.0.1:{port}/admin/" in printed
+        base = f"http://127.0.0.1:{port}"
+        _wait_healthy(base)
+        phone = httpx.get(f"{base}/emulator/phone")
+        assert phone.status_code == 200 and "<html" in phone.text.lower()
+        terms = httpx.get(f"{base}/terms")
+        assert terms.status_code == 200 and "削除" in terms.text and "110" in terms.text
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+def _read_until(process, marker: str, timeout: float) -> str:
+    lines, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        lines.append(line)
+        if marker in line:
+            return "".join(lines)
+    raise AssertionError("demo did not print its URLs:\n" + "".join(lines))
+
+
+def _wait_healthy(base: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz").status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("demo did not become healthy")
