@@ -89,6 +89,8 @@ def create_app(settings: Optional[Settings] = None, *, engine: Optional[Engine] 
 
     from bot.pages import router as pages_router
     app.include_router(pages_router)
+    from admin.routes import mount_admin
+    mount_admin(app)                      # staff pages under /admin (and /admin/static)
     if mount_extras is not None:
         mount_extras(app)
     return app

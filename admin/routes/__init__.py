@@ -1,0 +1,24 @@
+"""The staff web app: routes grouped by resource, mounted by bot.app.create_app."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from admin.csrf import csrf_protect
+
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+
+
+def build_admin_router() -> APIRouter:
+    from admin.routes import audit, auth, case, queue, staff, stats
+    router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+    for module in (auth, queue, case, stats, staff, audit):
+        router.include_router(module.router)
+    return router
+
+
+def mount_admin(app: FastAPI) -> None:
+    app.include_router(build_admin_router())
+    app.mount("/admin/static", StaticFiles(directory=str(STATIC_DIR)), name="admin-static")

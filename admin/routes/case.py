@@ -1,0 +1,262 @@
+"""One case: read the conversation, take/assign, reply, note, status, follow-up."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from sqlmodel import Session, select
+
+from admin import labels
+from admin.case_data import agency_names, conversation, suggested_windows, update_case
+from admin.queue_data import staff_names, waiting_seconds
+from admin.web import audit, db, redirect, render, require_staff
+from bot import clock, linemsg
+from bot.models import CannedReply, Case, FollowUp, Note, Resident, StaffUser
+from bot.outbox import enqueue
+
+router = APIRouter()
+
+NOTICES = {
+    "sent": "返信を送りました。",
+    "queued": "返信を送信待ちにしました（再送を続けます）。",
+    "failed": "返信を送れませんでした。下の会話に理由を表示しています。",
+    "taken": "この相談の担当になりました。",
+    "assigned": "担当者を変更しました。",
+    "note": "メモを保存しました。",
+    "status": "状態を変更しました。",
+    "followup": "フォローアップを予約しました。",
+}
+CONFLICT = ("この相談は、あなたが画面を開いた後に他の職員（または相談者の新しいメッセージ）により"
+            "更新されました。内容は保存していません。最新の状態を確認してから、もう一度操作してください。")
+MAX_TEXT = 5000
+
+
+def _case(session: Session, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise HTTPException(404, "相談が見つかりません。")
+    return case
+
+
+def _page(request: Request, session: Session, staff: StaffUser, case: Case, *,
+          status_code: int = 200, error: Optional[str] = None, notice: Optional[str] = None,
+          draft: str = "", confirm_reply: bool = False, log_view: bool = False):
+    runtime = request.app.state.runtime
+    resident = session.get(Resident, case.resident_id)
+    names = staff_names(session)
+    if log_view:
+        audit(session, staff, "case.view", case.id)
+        session.commit()
+    person = {   # only what staff may see: never the LINE user ID
+        "case_code": resident.case_code,
+        "terms_consent": resident.terms_consent, "terms_consent_at": resident.terms_consent_at,
+        "share_consent": resident.share_consent, "share_consent_at": resident.share_consent_at,
+        "relation": labels.RELATION_LABELS.get(resident.intake_relation or "", "未回答"),
+        "age": labels.age_label(resident.intake_age),
+        "area_text": resident.intake_area_text, "area_town": resident.area_town,
+        "reachable": resident.reachable, "deleted": resident.deleted_at is not None,
+        "notifications_enabled": resident.notifications_enabled,
+    }
+    other_cases = session.exec(select(Case.id, Case.status, Case.opened_at)
+                               .where(Case.resident_id == resident.id, Case.id != case.id)
+                               .order_by(Case.id.desc())).all()
+    notes = session.exec(select(Note).where(Note.case_id == case.id).order_by(Note.id)).all()
+    followups = session.exec(select(FollowUp).where(FollowUp.case_id == case.id)
+                             .order_by(FollowUp.due_at)).all()
+    canned = session.exec(select(CannedReply).where(CannedReply.active == True)  # noqa: E712
+                          .order_by(CannedReply.title)).all()
+    staff_list = session.exec(select(StaffUser).where(StaffUser.disabled == False)  # noqa: E712
+                              .order_by(StaffUser.display_name, StaffUser.login)).all()
+    return render(request, "case.html", {
+        "case": case, "person": person, "names": names,
+        "entries": conversation(session, case, names),
+        "waiting": waiting_seconds(case, runtime.hours, clock.now()),
+        "notes": notes, "followups": followups, "canned": canned, "staff_list": staff_list,
+        "windows": suggested_windows(runtime.settings.municipality, case),
+        "agencies": agency_names(runtime.settings.municipality),
+        "other_cases": other_cases, "error": error, "notice": notice, "draft": draft,
+        "confirm_reply": confirm_reply,
+        "assignee_name": names.get(case.assignee_id) if case.assignee_id else None,
+        "someone_else": case.assignee_id is not None and case.assignee_id != staff.id,
+    }, status_code=status_code)
+
+
+def _back(request: Request, case: Case, notice: str):
+    return redirect(request, f"/admin/cases/{case.id}?notice={notice}#actions")
+
+
+@router.get("/admin/cases/{case_id}")
+def case_page(request: Request, case_id: int, notice: Optional[str] = None,
+              staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
+    case = _case(session, case_id)
+    return _page(request, session, staff, case, notice=NOTICES.get(notice or ""), log_view=True)
+
+
+@router.post("/admin/cases/{case_id}/take")
+def take(request: Request, case_id: int, version: int = Form(...),
+         staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
+    case = _case(session, case_id)
+    values: dict = {"assignee_id": staff.id}
+    if case.status == "waiting":
+        values["status"] = "open"
+    if not update_case(session, case.id, version, **values):
+        session.rollback()
+        return _page(request, session, staff, _reload(session, case), status_code=409, error=CONFLICT)
+    audit(session, staff, "case.take", case.id)
+    session.commit()
+    return _back(request, case, "taken")
+
+
+@router.post("/admin/cases/{case_id}/assign")
+def assign(request: Request, case_id: int, version: int = Form(...), assignee_id: str = Form(""),
+           staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
+    case = _case(session, case_id)
+    target: Optional[StaffUser] = None
+    if assignee_id:
+        target = session.get(StaffUser, int(assignee_id)) if assignee_id.isdigit() else None
+        if target is None or target.disabled:
+            return _page(request, session, staff, case, status_code=400,
+                         error="その職員には割り当てられません。")
+    values: dict = {"assignee_id": target.id if target else None}
+    if target and case.status == "waiting":
+        values["status"] = "open"
+    if not target and case.status == "open":
+        values["status"] = "waiting"
+        values["queued_at"] = case.queued_at or clock.now()
+    if not update_case(session, case.id, version, **values):
+        session.rollback()
+        return _page(request, session, staff, _reload(session, case), status_code=409, error=CONFLICT)
+    audit(session, staff, "case.assign", case.id,
+          detail=f"assignee={target.login if target else 'none'}")
+    session.commit()
+    return _back(request, case, "assigned")
+
+
+@router.post("/admin/cases/{case_id}/reply")
+def reply(request: Request, case_id: int, version: int = Form(...), text: str = Form(""),
+          confirm_other: str = Form(""),
+          staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
+    case = _case(session, case_id)
+    body = text.strip()
+    if not body:
+        return _page(request, session, staff, case, status_code=400, error="返信が空です。")
+    if linemsg.utf16_len(body) > MAX_TEXT:
+        return _page(request, session, staff, case, status_code=400, draft=text,
+                     error=f"返信が長すぎます（{MAX_TEXT}文字まで）。")
+    if version != case.version:
+        return _page(request, session, staff, case, status_code=409, error=CONFLICT, draft=text)
+    resident = session.get(Resident, case.resident_id)
+    if case.status == "closed":
+        return _page(request, session, staff, case, status_code=400, draft=text,
+                     error="終了した相談には返信できません。先に状態を「対応中」に戻してください。")
+    if resident.deleted_at is not None or not resident.line_user_id:
+        return _page(request, session, staff, case, status_code=400, draft=text,
+                     error="相談者がデータを削除したため、返信できません。")
+    if not resident.reachable:
+        return _page(request, session, staff, case, status_code=400, draft=text,
+                     error="相談者がブロック中のため、返信は届きません。")
+    if case.assignee_id not in (None, staff.id) and confirm_other != "yes":
+        return _page(request, session, staff, case, draft=text, confirm_reply=True)
+    now = clock.now()
+    values: dict = {}
+    if case.status in ("waiting", "pending"):
+        values["status"] = "open"
+    if case.assignee_id is None:
+        values["assignee_id"] = staff.id
+    if case.first_response_at is None:
+        values["first_response_at"] = now
+    if not update_case(session, case.id, version, **values):
+        session.rollback()
+        return _page(request, session, staff, _reload(session, case), status_code=409,
+                     error=CONFLICT, draft=text)
+    rows = enqueue(session, resident, [linemsg.text(body)], purpose="staff", case_id=case.id,
+                   staff_id=staff.id, retry_hours=request.app.state.runtime.settings.outbox_retry_hours)
+    audit(session, staff, "case.reply", case.id, detail=f"outbox={','.join(str(r.id) for r in rows)}")
+    session.commit()
+    ids = [row.id for row in rows]
+    request.app.state.runtime.sender.send_due(ids)
+    states = set()
+    for row in rows:
+        session.refresh(row)
+        states.add(row.status)
+    notice = "sent" if states == {"sent"} else ("failed" if "failed" in states else "queued")
+    return _back(request, case, notice)
+
+
+@router.post("/admin/cases/{case_id}/note")
+def add_note(request: Request, case_id: int, text: str = Form(""),
+             staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
+    case = _case(session, case_id)
+    body = text.strip()
+    if not body or len(body) > MAX_TEXT:
+        return _page(request, session, staff, case, status_code=400,
+                     error="メモは1〜5000文字で書いてください。")
+    session.add(Note(case_id=case.id, staff_id=staff.id, text=body))
+    audit(session, staff, "case.note", case.id)
+    session.commit()
+    return _back(request, case, "note")
+
+
+@router.post("/admin/cases/{case_id}/status")
+def change_status(request: Request, case_id: int, version: int = Form(...),
+                  status: str = Form(...), close_reason: str = Form(""),
+                  referred_agency: str = Form(""),
+                  staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
+    case = _case(session, case_id)
+    agency = referred_agency.strip()[:200] or None
+    now = clock.now()
+    if status == "closed":
+        if close_reason not in labels.CLOSE_REASONS:
+            return _page(request, session, staff, case, status_code=400,
+                         error="終了の理由を選んでください。")
+        values = {"status": "closed", "close_reason": close_reason, "closed_at": now,
+                  "referred_agency": agency}
+    elif status in ("pending", "open"):
+        values = {"status": status, "closed_at": None, "close_reason": None,
+                  "referred_agency": agency}
+        if case.assignee_id is None:
+            values["assignee_id"] = staff.id
+        if case.queued_at is None:
+            values["queued_at"] = now
+    else:
+        return _page(request, session, staff, case, status_code=400, error="その状態にはできません。")
+    if not update_case(session, case.id, version, **values):
+        session.rollback()
+        return _page(request, session, staff, _reload(session, case), status_code=409, error=CONFLICT)
+    detail = f"{case.status}->{status}"
+    if status == "closed":
+        detail += f" reason={close_reason}"
+    if agency:
+        detail += " referred"
+    audit(session, staff, "case.status", case.id, detail=detail)
+    session.commit()
+    return _back(request, case, "status")
+
+
+@router.post("/admin/cases/{case_id}/followup")
+def schedule_followup(request: Request, case_id: int, due_at: str = Form(""), text: str = Form(""),
+                      staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
+    case = _case(session, case_id)
+    try:
+        due = clock.from_jst(datetime.fromisoformat(due_at))
+    except ValueError:
+        return _page(request, session, staff, case, status_code=400,
+                     error="フォローアップの日時を入力してください。")
+    body = text.strip()
+    if due <= clock.now():
+        return _page(request, session, staff, case, status_code=400,
+                     error="フォローアップの日時は未来にしてください。")
+    if not body or len(body) > 1000:
+        return _page(request, session, staff, case, status_code=400,
+                     error="フォローアップで送る文を1〜1000文字で書いてください。")
+    session.add(FollowUp(case_id=case.id, resident_id=case.resident_id, kind="staff",
+                         text=body, due_at=due, created_by=staff.id))
+    audit(session, staff, "followup.schedule", case.id)
+    session.commit()
+    return _back(request, case, "followup")
+
+
+def _reload(session: Session, case: Case) -> Case:
+    session.expire_all()
+    return session.get(Case, case.id)

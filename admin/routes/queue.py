@@ -1,0 +1,63 @@
+"""The queue page, its self-refreshing fragment, and the JSON API."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
+from sqlmodel import Session
+
+from admin.queue_data import TABS, queue_rows, tab_counts, waiting_emergencies
+from admin.web import db, render, require_staff, require_staff_api, secure
+from bot.models import StaffUser
+from bot.outbox import pushes_this_month
+
+router = APIRouter()
+
+
+def _tab(tab: str) -> str:
+    if tab not in TABS:
+        raise HTTPException(404, "no such tab")
+    return tab
+
+
+def _refresh_ms(refresh: float | None) -> int:
+    seconds = 10.0 if refresh is None else min(max(refresh, 1.0), 300.0)
+    return int(seconds * 1000)
+
+
+def _queue_context(request: Request, session: Session, staff: StaffUser, tab: str) -> dict:
+    runtime = request.app.state.runtime
+    return {
+        "tab": tab, "tabs": TABS,
+        "rows": queue_rows(session, staff, tab, runtime.hours),
+        "counts": tab_counts(session, staff),
+        "emergencies": waiting_emergencies(session),
+        "push_count": pushes_this_month(session),
+        "push_quota": runtime.settings.push_quota_per_month,
+    }
+
+
+@router.get("/admin/queue")
+def queue_page(request: Request, tab: str = "waiting", refresh: float | None = None,
+               staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
+    context = _queue_context(request, session, staff, _tab(tab))
+    context["refresh_ms"] = _refresh_ms(refresh)
+    return render(request, "queue.html", context)
+
+
+@router.get("/admin/queue/fragment")
+def queue_fragment(request: Request, tab: str = "waiting",
+                   staff: StaffUser = Depends(require_staff_api), session: Session = Depends(db)):
+    """The part of the queue page that refreshes itself (rows, counts, alert data)."""
+    return render(request, "_queue_body.html", _queue_context(request, session, staff, _tab(tab)))
+
+
+@router.get("/admin/api/queue")
+def queue_api(request: Request, tab: str = "waiting",
+              staff: StaffUser = Depends(require_staff_api), session: Session = Depends(db)):
+    runtime = request.app.state.runtime
+    rows = queue_rows(session, staff, _tab(tab), runtime.hours)
+    body = {"tab": tab, "staff": staff.display_name or staff.login,
+            "push_count": pushes_this_month(session),
+            "push_quota": runtime.settings.push_quota_per_month,
+            "cases": [row.as_json() for row in rows]}
+    return secure(request, JSONResponse(body))

@@ -1,0 +1,105 @@
+"""Signed session cookies for the admin page.
+
+The cookie holds {"sid": <AdminSession id or absent>, "csrf": <token>}, signed with
+settings.secret_key (itsdangerous). It is HttpOnly, SameSite=Lax, path /admin, Secure
+outside the demo. A login always starts a new session (new sid, new CSRF token); logout
+deletes the server-side row, so a copied cookie is useless afterwards.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Optional
+
+from fastapi import Request, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlmodel import Session
+
+from admin.util import aware
+from bot import clock
+from bot.models import AdminSession, StaffUser
+
+COOKIE_NAME = "yorisoi_admin"
+SESSION_LIFETIME = timedelta(hours=12)
+
+
+def _serializer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(request.app.state.runtime.settings.secret_key,
+                                  salt="yorisoi-admin-session")
+
+
+def read_cookie(request: Request) -> dict:
+    """The verified cookie payload, or a fresh anonymous one (marked to be set)."""
+    cached = getattr(request.state, "admin_cookie", None)
+    if cached is not None:
+        return cached
+    raw = request.cookies.get(COOKIE_NAME)
+    payload: Optional[dict] = None
+    if raw:
+        try:
+            payload = _serializer(request).loads(
+                raw, max_age=int(SESSION_LIFETIME.total_seconds()))
+        except BadSignature:
+            payload = None
+    if not isinstance(payload, dict) or not isinstance(payload.get("csrf"), str):
+        payload = {"csrf": secrets.token_urlsafe(32), "_new": True}
+    request.state.admin_cookie = payload
+    return payload
+
+
+def cookie_is_new(request: Request) -> bool:
+    return bool(read_cookie(request).get("_new"))
+
+
+def write_cookie(request: Request, response: Response, payload: dict) -> None:
+    clean = {k: v for k, v in payload.items() if not k.startswith("_")}
+    settings = request.app.state.runtime.settings
+    response.set_cookie(COOKIE_NAME, _serializer(request).dumps(clean),
+                        max_age=int(SESSION_LIFETIME.total_seconds()), path="/admin",
+                        httponly=True, samesite="lax", secure=not settings.demo)
+
+
+def start_session(request: Request, response: Response, session: Session,
+                  staff: StaffUser) -> None:
+    """A brand-new session and CSRF token for a successful login."""
+    old = read_cookie(request).get("sid")
+    if old:
+        row = session.get(AdminSession, old)
+        if row is not None:
+            session.delete(row)
+    now = clock.now()
+    sid = secrets.token_urlsafe(32)
+    session.add(AdminSession(id=sid, staff_id=staff.id, created_at=now, last_seen_at=now,
+                             expires_at=now + SESSION_LIFETIME))
+    payload = {"sid": sid, "csrf": secrets.token_urlsafe(32)}
+    request.state.admin_cookie = payload
+    write_cookie(request, response, payload)
+
+
+def end_session(request: Request, response: Response, session: Session) -> None:
+    sid = read_cookie(request).get("sid")
+    if sid:
+        row = session.get(AdminSession, sid)
+        if row is not None:
+            session.delete(row)
+    payload = {"csrf": secrets.token_urlsafe(32)}
+    request.state.admin_cookie = payload
+    write_cookie(request, response, payload)
+
+
+def staff_for_request(request: Request, session: Session) -> Optional[StaffUser]:
+    sid = read_cookie(request).get("sid")
+    if not sid:
+        return None
+    row = session.get(AdminSession, sid)
+    if row is None:
+        return None
+    now = clock.now()
+    if aware(row.expires_at) <= now:
+        session.delete(row)
+        session.commit()
+        return None
+    staff = session.get(StaffUser, row.staff_id)
+    if staff is None or staff.disabled:
+        return None
+    return staff

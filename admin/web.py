@@ -1,0 +1,116 @@
+"""Shared request plumbing: database session, the logged-in staff member, rendering with
+security headers, audit logging."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator, Optional
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlmodel import Session
+
+from admin import labels
+from admin.csrf import csrf_token
+from admin.session import cookie_is_new, read_cookie, staff_for_request, write_cookie
+from bot import clock
+from bot.models import AuditLog, StaffUser
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+_env = TEMPLATES.env
+_env.globals.update(labels=labels)
+_env.filters["jst"] = lambda value, fmt="%Y-%m-%d %H:%M": clock.to_jst(value).strftime(fmt) if value else ""
+
+
+def format_duration(seconds: Optional[float]) -> str:
+    if seconds is None:
+        return "—"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes}分"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}時間{minutes:02d}分"
+
+
+_env.filters["duration"] = format_duration
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                                "img-src 'self' data:; media-src 'self' data:; connect-src 'self'; "
+                                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def runtime(request: Request):
+    return request.app.state.runtime
+
+
+def db(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.runtime.engine, expire_on_commit=False) as session:
+        yield session
+
+
+class LoginRequired(HTTPException):
+    pass
+
+
+def optional_staff(request: Request, session: Session = Depends(db)) -> Optional[StaffUser]:
+    staff = staff_for_request(request, session)
+    request.state.staff = staff
+    return staff
+
+
+def require_staff(request: Request, staff: Optional[StaffUser] = Depends(optional_staff)) -> StaffUser:
+    """Pages: redirect to the login page when nobody is logged in."""
+    if staff is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise HTTPException(303, "login required",
+                            headers={"Location": f"/admin/login?next={quote(target, safe='')}"})
+    return staff
+
+
+def require_staff_api(staff: Optional[StaffUser] = Depends(optional_staff)) -> StaffUser:
+    if staff is None:
+        raise HTTPException(401, "login required", headers={"WWW-Authenticate": "Cookie"})
+    return staff
+
+
+def require_admin(staff: StaffUser = Depends(require_staff)) -> StaffUser:
+    if staff.role != "admin":
+        raise HTTPException(403, "管理者のみが使えるページです。")
+    return staff
+
+
+def secure(request: Request, response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if cookie_is_new(request):
+        payload = read_cookie(request)
+        write_cookie(request, response, payload)
+        payload.pop("_new", None)
+    return response
+
+
+def render(request: Request, name: str, context: dict | None = None,
+           status_code: int = 200) -> HTMLResponse:
+    ctx = {"staff": getattr(request.state, "staff", None), "csrf_token": csrf_token(request),
+           "settings": request.app.state.runtime.settings}
+    ctx.update(context or {})
+    response = TEMPLATES.TemplateResponse(request, name, ctx, status_code=status_code)
+    return secure(request, response)
+
+
+def redirect(request: Request, url: str) -> Response:
+    return secure(request, Response(status_code=303, headers={"Location": url}))
+
+
+def audit(session: Session, staff: Optional[StaffUser], action: str,
+          case_id: Optional[int] = None, detail: Optional[str] = None) -> None:
+    """Record who did what. `detail` never carries message text or LINE user IDs."""
+    session.add(AuditLog(staff_id=staff.id if staff else None, action=action, case_id=case_id,
+                         detail=(detail or None) and detail[:500]))
