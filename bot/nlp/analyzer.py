@@ -82,6 +82,13 @@ _PHYSICAL = frozenset({"殴る", "殴られる", "叩く", "叩かれる", "蹴�
                        "突き飛ばす", "物を投げる", "髪を引っ張る", "暴れる", "刺す", "殺す", "殺される", "襲う", "襲われる",
                        "なぐられ", "たたかれ", "けられ", "手をあげる", "手を上げる", "暴行"})
 _SENT_END = frozenset("。!?！？\n")
+_PILLS = frozenset({"薬", "くすり", "睡眠薬", "錠剤", "風邪薬", "頭痛薬", "精神薬", "処方薬", "眠剤", "安定剤", "睡眠導入剤"})
+_PILL_QTY = frozenset({"全部", "大量", "纏める", "まとめる", "一気", "全て", "箱", "全", "有るだけ", "ありったけ", "山ほど", "いっぱい",
+                       "一杯", "たくさん", "沢山", "何十", "何錠", "ためる", "貯める", "溜める", "集める", "ぜんぶ", "たんまり"})
+_ACQUIRE_RE = re.compile(r"^[をはもの]?(買っ|買い|買う|購入|用意|準備|貯め|溜め|ため|集め|あつめ|揃え|そろえ|かっ|かい|ようい|じゅんび|手に入れ|てにいれ)")
+_SUICIDE_MEANS = frozenset({"ロープ", "ろーぷ", "練炭", "れんたん", "首吊り", "首つり", "くびつり", "硫化水素", "遺書", "睡眠薬"})
+_STRONG_PLACES = frozenset({"線路", "柵の外", "樹海", "崖", "崖っぷち"})
+_DAYS = frozenset({"何日", "日", "週間", "ずっと", "何も", "まとも", "ほとんど", "一週間", "三日", "丸一日", "昨日", "何日間", "数日", "ここ"})
 _CLAUSE_CONJ = frozenset({"けど", "けれど", "けれども", "が", "から", "のに", "し", "ので", "ども", "げんじょ"})
 _SCOPE_OK_LEMMAS = frozenset({
     "思う", "言う", "考える", "ある", "有る", "居る", "いる", "為る", "する", "成る", "なる", "訳", "わけ", "事", "こと",
@@ -113,6 +120,7 @@ class _Doc:
     sent: list[int]  # sentence id per token
     clause: list[int]  # clause id per token
     base: int  # char offset where the current message starts (context before it)
+    kata: bool = False  # mostly katakana (half-width writing): words run together
 
 
 def _build_doc(text: str, context: Sequence[str]) -> _Doc:
@@ -137,7 +145,8 @@ def _build_doc(text: str, context: Sequence[str]) -> _Doc:
     ntext = norm.text
     kata = sum(1 for ch in ntext if "\u30a1" <= ch <= "\u30fa")
     jp = sum(1 for ch in ntext if "\u3041" <= ch <= "\u30fa" or "\u4e00" <= ch <= "\u9fff")
-    tokens = tokenize(to_hiragana(ntext) if jp and kata / jp > 0.7 and jp >= 4 else ntext)
+    kata_text = bool(jp and kata / jp > 0.7 and jp >= 4)
+    tokens = tokenize(to_hiragana(ntext) if kata_text else ntext)
     char_tok = [-1] * (len(ntext) + 1)
     for i, t in enumerate(tokens):
         for c in range(t.start, t.end):
@@ -166,7 +175,11 @@ def _build_doc(text: str, context: Sequence[str]) -> _Doc:
         elif (t.pos1 == "補助記号" and t.surface in "、,，") or (t.pos2 == "接続助詞" and t.surface in _CLAUSE_CONJ):
             c_id += 1
         prev_end = t.end
-    return _Doc(norm, ntext, to_hiragana(ntext), tokens, char_tok, sent, clause, base)
+    return _Doc(norm, ntext, to_hiragana(ntext), tokens, char_tok, sent, clause, base, kata_text)
+
+
+def _is_kata(ch: str) -> bool:
+    return "\u30a1" <= ch <= "\u30fa" or ch == "ー"
 
 
 def _tok_matches(tok: Token, elem: frozenset) -> bool:
@@ -191,6 +204,11 @@ def _neg_follows(tokens: list[Token], j: int, limit: int = 6) -> int:
             steps += 1
             continue
         if t.pos1 == "動詞" and t.lemma in ("居る", "いる", "仕舞う", "来る", "呉れる", "貰う") and k > 0 and tokens[k - 1].surface in ("て", "で"):
+            k += 1
+            steps += 1
+            continue
+        if t.pos1 == "動詞" and t.lemma in ("有る", "ある", "御座る") and k > j - 1:
+            # 食べるものがありません / お金があらへん
             k += 1
             steps += 1
             continue
@@ -273,6 +291,9 @@ def _collect_hits(doc: _Doc, lex: Lexicon) -> list[Hit]:
         if rx is None:
             continue
         for m in rx.finditer(text):
+            e = m.end()
+            if not doc.kata and e < len(doc.text) and _is_kata(doc.text[e - 1]) and _is_kata(doc.text[e]):
+                continue  # a katakana compound goes on (ロープ|ウェイ)
             for term in terms[m.group(0)]:
                 t0 = doc.char_tok[m.start()]
                 t1 = max(doc.char_tok[max(m.end() - 1, 0)] + 1, t0 + 1)
@@ -291,7 +312,10 @@ def _scope_negated(toks: list[Token], t1: int) -> bool:
             break
         if t.pos2 == "接続助詞" and t.surface in _CLAUSE_CONJ:
             break
-        if is_negation(t):
+        if t.lemma == "嘘":
+            # 死にたくないって言ったら嘘になる / 死にたいなんて嘘
+            count += 1
+        elif is_negation(t):
             prev = toks[k - 1] if k > 0 else None
             if prev is None or (prev.lemma not in _NOT_NEG_BEFORE and prev.surface not in _NOT_NEG_BEFORE):
                 count += 1
@@ -302,6 +326,14 @@ def _scope_negated(toks: list[Token], t1: int) -> bool:
     return count % 2 == 1
 
 
+_INFO_Q_RE = re.compile(r"(どこ|窓口|相談でき|相談すれば|相談したら|ありますか|ある\?|教えて|知りたい|について)")
+
+
+def _is_info_question(text: str) -> bool:
+    last = re.split(r"[。\n!！]", text.strip(" 。\n"))[-1] if text.strip() else ""
+    return bool(_INFO_Q_RE.search(last) and _QUESTION_END_RE.search(last))
+
+
 def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
     return a0 < b1 and b0 < a1
 
@@ -310,9 +342,9 @@ def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
 
 _GOMI_RE = re.compile(r"ゴミ屋敷|ごみ屋敷|ゴミ(が|で)(あふれ|溢れ|山|埋ま|いっぱい)|ごみ(が|で)(あふれ|溢れ|山|埋ま|いっぱい)|床が見えな|片付けられな|片づけられな")
 _TATO_RE = re.compile(r"多頭|(猫|犬|ねこ|いぬ|ネコ|イヌ)(が|を)?(何十|数十|[2-9][0-9]|何匹も|たくさん|いっぱい|沢山)")
-_AGE_RE = re.compile(r"([7-9][0-9])(代|歳|才)")
+_AGE_RE = re.compile(r"(?<![0-9])([7-9][0-9])(代|歳|才|近く|過ぎ|すぎ|手前|の(?=私|夫|妻|父|母|祖|親|主人|旦那|兄|姉)|[)）])")
 _YOUNG_RE = re.compile(r"小学生|中学生|高校生|小学校|中学校|小[1-6]|中[1-3]|高[1-3]|孫|[0-9]{1,2}歳の(子|息子|娘)")
-_CARE_RE = re.compile(r"世話|介護|面倒を見|家事|介助|看病|付き添")
+_CARE_RE = re.compile(r"世話|介護|面倒を見|面倒見|家事|介助|看病|付き添|洗濯|料理|ご飯(を|も|とか)?(作|つく)|ご飯とか|家のこと(は|を)?全部|送り迎え")
 _QUESTION_END_RE = re.compile(r"(か|の|かな|ですか|ますか|でしょうか|けど|教えて(ください)?|ください|\?|？|ある|いい)[\s。!！?？w]*$")
 _FALLBACK_AREA_RE = re.compile(
     r"([一-龥]{1,4}(?:町|村))(?![一-龥])|([一-龥]{2,4})(?=に住んで|在住|に住む|地区)")
@@ -387,13 +419,34 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
 
     mentions: list[RiskMention] = []
     mention_keys: set[tuple[int, int]] = set()
+    define = get("risk", "define")
+    # a resolved statement (今は落ち着いてます) makes earlier sentences told in the past tense "past"
+    past_sents: set[int] = set()
+    if resolved and toks:
+        last_res = max(sent_of(r) for r in get("risk", "resolved"))
+        sent_last: dict[int, Token] = {}
+        for i, t in enumerate(toks):
+            if t.pos1 not in ("補助記号", "空白", "助詞"):
+                sent_last[doc.sent[i]] = t
+        for sid, t in sent_last.items():
+            if sid < last_res and (t.lemma == "た" or any(sent_of(p) == sid for p in past_markers)):
+                past_sents.add(sid)
+    resolved_spans = [(r.start, r.end) for r in get("risk", "resolved")]
 
     def classify(h: Hit) -> str | None:
         """None if active, else the mention reason."""
         if any(_overlaps(h.start, h.end, a, b) for a, b in metaphor_spans):
             return "metaphor"
+        if any(h.end <= d.start <= h.end + 2 for d in define):
+            return "question"  # ODの意味を教えて
         if _scope_negated(toks, h.t1):
             return "negated"
+        if sent_of(h) in past_sents:
+            return "past"
+        if h.key == "死ぬ" and h.t1 < len(toks) and toks[h.t1].lemma == "た" and "仮定" not in toks[h.t1].cform:
+            nxt = toks[h.t1 + 1] if h.t1 + 1 < len(toks) else None
+            if nxt is None or nxt.lemma not in ("方", "ほう"):
+                return "past"  # 推しが尊すぎて死んだ / 父が死んだ: not an intent
         cl = clause_of(h)
         for p in past_markers:
             if clause_of(p) == cl and p.start <= h.start:
@@ -444,6 +497,36 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
     farewell = active("farewell")
     farewell_weak = active("farewell_weak")
     unreachable = get("risk", "unreachable")
+    lemmas = {t.lemma for t in toks}
+    surfaces = {t.surface for t in toks}
+
+    # pills at hand in quantity (薬なら山ほどある / 睡眠薬ためてる) count as a means
+    pill_toks = [i for i, t in enumerate(toks) if t.lemma in _PILLS or t.surface in _PILLS]
+    pills_qty = bool(pill_toks) and bool((lemmas | surfaces) & _PILL_QTY)
+    if pills_qty:
+        means_any = means_any + [Hit("risk", "means", 1.0, toks[i].start, toks[i].end, i, i + 1, toks[i].surface)
+                                 for i in pill_toks[:1]]
+    # a means acquired (ロープ買った / 練炭を用意した) is a plan
+    acquired = []
+    for h in means_any + imminent:
+        tail = doc.hira[h.end:h.end + 8]
+        if _ACQUIRE_RE.match(tail) or any(a.t0 >= h.t1 and a.t0 - h.t1 <= 3 and sent_of(a) == sent_of(h)
+                                          for a in get("risk", "acquire")):
+            acquired.append(h)
+    # presence at a dangerous place (橋の上にいる / 線路に行きます / 柵の外にいる)
+    at_place = []
+    for h in active("place"):
+        k = h.t1
+        while k < len(toks) and toks[k].pos1 in ("助詞",) and k < h.t1 + 3:
+            k += 1
+        if k >= len(toks):
+            continue
+        t = toks[k]
+        here = t.lemma in ("居る", "いる", "来る", "着く", "立つ", "登る", "上る") or t.surface in ("いる", "いま", "おる", "来た", "きた")
+        going = t.lemma in ("行く", "向かう") or t.surface.startswith(("行", "いぐ", "行ぐ"))
+        strong = h.key in _STRONG_PLACES
+        if here or (going and (strong or lemmas & {"今から", "これから", "今夜"} or "今から" in doc.text)):
+            at_place.append(h)
 
     if ideation_strong:
         raise_to(1, "suicide", ideation_strong)
@@ -453,14 +536,18 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
         raise_to(2, "suicide", despair + means)
     if imminent:
         raise_to(2, "suicide", imminent)
+    if acquired and (ideation or despair or any(h.key in _SUICIDE_MEANS for h in acquired)):
+        raise_to(2, "suicide", acquired)
+    if at_place and (ideation or despair or farewell or means_any or any(h.key in _STRONG_PLACES for h in at_place)):
+        raise_to(2, "suicide", at_place + ideation + despair)
+    if ideation and unreachable:
+        raise_to(2, "suicide", ideation + unreachable)
     if selfharm:
         raise_to(1, "selfharm", selfharm)
     if selfharm_now:
         raise_to(2, "selfharm", selfharm_now)
     # overdose split over messages: 薬 ... 全部/大量 ... 飲む
-    lemmas = {t.lemma for t in toks}
-    if (lemmas & {"薬", "睡眠薬", "錠剤", "風邪薬", "頭痛薬", "精神薬", "処方薬", "眠剤"} or "od" in doc.text) \
-            and lemmas & {"全部", "大量", "纏める", "一気", "全て", "箱", "全", "有るだけ"} and "飲む" in lemmas:
+    if (pill_toks or "od" in doc.text) and (lemmas | surfaces) & _PILL_QTY and "飲む" in lemmas:
         if not any(h.target == "metaphor" for h in hits):
             ev = [Hit("risk", "od", 1, t.start, t.end, i, i + 1, t.surface) for i, t in enumerate(toks)
                   if t.lemma in ("薬", "睡眠薬", "全部", "大量", "飲む")]
@@ -471,24 +558,46 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
         raise_to(2, "suicide", farewell + farewell_weak + unreachable)
 
     violence = active("violence")
+    sexual = active("sexual")
+    partner = get("risk", "partner_words")
+    child_words = [h for h in get("risk", "child_words") if not _scope_negated(toks, h.t1)]
+    elder_words = get("risk", "elder_words")
+    elder_strong = [h for h in elder_words if h.weight >= 1.0]
+    female = get("risk", "female_words")
+    now_words = [n for n in get("risk", "now") if not any(_overlaps(n.start, n.end, a, b) for a, b in resolved_spans)]
+    explicit_now = [n for n in now_words if n.key in ("今", "いま", "今も", "さっき", "さっきから", "今すぐ", "現在")]
+    habitual = get("risk", "habitual") + get("risk", "past_time")
+    weapon = active("weapon")
+    threat = active("threat_kill")
+    hiding = active("hiding")
+    # asking where to consult about DV/stalking, with no one named, is not a disclosure
+    if violence and not (partner or child_words or elder_words) and _is_info_question(doc.text[base:]) \
+            and all(toks[min(h.t0, len(toks) - 1)].pos1 == "名詞" for h in violence):
+        for h in violence:
+            if (h.start, h.end) not in mention_keys:
+                mention_keys.add((h.start, h.end))
+                mentions.append(RiskMention(_span(doc, h.start, h.end), "question"))
+        violence = []
+    # a child who is the one hitting (息子に叩かれる) is not the child in danger
+    if child_words and violence:
+        def _agent(c: Hit) -> bool:
+            if c.t1 < len(toks) and toks[c.t1].surface in ("に", "から"):
+                return any(sent_of(v) == sent_of(c) and any(t.lemma in ("れる", "られる") for t in toks[v.t0:v.t1 + 2])
+                           for v in violence)
+            nxt = toks[c.t1] if c.t1 < len(toks) else None
+            return bool(nxt and nxt.surface == "さん" and c.t1 + 1 < len(toks) and toks[c.t1 + 1].surface in ("に", "から"))
+        child_words = [c for c in child_words if not _agent(c)]
     _vs: dict[tuple[int, int], float] = {}
     for h in violence:
         _vs[(h.start, h.end)] = max(_vs.get((h.start, h.end), 0.0), h.weight)
     v_score = sum(_vs.values())
-    partner = get("risk", "partner_words")
-    child_words = [h for h in get("risk", "child_words") if not _scope_negated(toks, h.t1)]
-    elder_words = get("risk", "elder_words")
-    now_words = get("risk", "now")
-    weapon = active("weapon")
-    threat = active("threat_kill")
-    hiding = active("hiding")
     if violence and (v_score >= 1.0 or partner):
         # happening now?
         now = bool(weapon or threat)
         for h in violence:
             k = h.t1
             seen_prog = False
-            while k < len(toks) and k < h.t1 + 4:
+            while k < len(toks) and k < h.t1 + 6:
                 t = toks[k]
                 if t.lemma in ("てる", "でる", "居る", "いる", "とる", "おる") and t.pos1 in ("助動詞", "動詞"):
                     seen_prog = True
@@ -498,11 +607,11 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
                 elif t.surface in _SENT_END:
                     break
                 k += 1
-            if seen_prog and h.weight >= 1.0 and h.key in _PHYSICAL:
+            routine = any(abs(sent_of(x) - sent_of(h)) <= 1 for x in habitual)
+            if seen_prog and h.weight >= 1.0 and h.key in _PHYSICAL and (not routine or explicit_now):
                 now = True
-            if any(sent_of(n) == sent_of(h) or abs(sent_of(n) - sent_of(h)) <= 1 for n in now_words) and h.weight >= 1.0:
-                if any(n.key in ("今", "いま", "今も", "さっき", "さっきから", "今すぐ", "現在") for n in now_words):
-                    now = True
+            if h.weight >= 1.0 and any(abs(sent_of(n) - sent_of(h)) <= 1 for n in explicit_now):
+                now = True
         if hiding and any(h.weight >= 1.0 for h in violence):
             now = True
         lv = 2 if now else 1
@@ -510,12 +619,14 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
             raise_to(lv, "dv", violence)
         if child_words and any(abs(sent_of(c) - sent_of(v)) <= 0 for c in child_words for v in violence):
             raise_to(lv, "child", violence)
-        if elder_words and any(sent_of(c) == sent_of(v) for c in elder_words for v in violence):
+        if elder_strong and any(sent_of(c) == sent_of(v) for c in elder_strong for v in violence):
             raise_to(lv, "elder", violence)
         if not partner and level < lv:
             raise_to(lv, "violence", violence)
         elif not kinds or all(k not in kinds for k in ("dv", "child", "elder")):
             raise_to(lv, "violence", violence)
+    if sexual:
+        raise_to(1, "dv", sexual)
     if threat and (weapon or partner or child_words):
         raise_to(2, "violence", threat + weapon)
     child_now = active("child_now")
@@ -525,9 +636,22 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
             raise_to(2, "child", child_now + loud)
         else:
             raise_to(1, "child", child_now)
+    elif child_now and female:
+        # 隣から毎晩女の人の悲鳴が聞こえる
+        raise_to(2 if explicit_now and not habitual else 1, "dv", child_now + female)
     neglect = active("neglect_child")
     if neglect and child_words:
         raise_to(1, "child", neglect)
+    hazard = get("risk", "hazard")
+    exposure = active("exposure")
+    if exposure and child_words:
+        raise_to(2 if (hazard or explicit_now) else 1, "child", exposure + hazard)
+    missing = active("missing")
+    if missing and (elder_strong or (elder_words and (hazard or explicit_now))):
+        raise_to(2 if (hazard or explicit_now) else 1, "elder", missing + hazard)
+    welfare = active("welfare_check")
+    if welfare and elder_words:
+        raise_to(1, "elder", welfare)
     person_now = active("person_now")
     if person_now and (elder_words or child_words or partner or "人" in lemmas or "友達" in lemmas):
         strong = [h for h in person_now if h.weight >= 1.0]
@@ -537,10 +661,13 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
     if no_food and sum(h.weight for h in no_food) >= 1.0:
         raise_to(1, "no_food", no_food)
     not_eating = active("not_eating")
+    # 何日も(まともに)食べていない: a negated "eat" with a span of time in the same sentence
+    for i, t in enumerate(toks):
+        if t.lemma in ("食べる", "食う", "口にする") and _neg_follows(toks, i + 1) > 0:
+            if any(toks[j].lemma in _DAYS or toks[j].surface in _DAYS for j in range(len(toks)) if doc.sent[j] == doc.sent[i]):
+                not_eating.append(Hit("risk", "not_eating", 1.0, t.start, t.end, i, i + 1, t.surface))
     if not_eating and sum(h.weight for h in not_eating) >= 1.0:
-        raise_to(1, "other", not_eating)
-        if "kodoku_iso" not in kinds:
-            pass
+        raise_to(1, "elder" if elder_strong else "other", not_eating)
     lifeline = []
     for h in active("lifeline"):
         k = h.t1
@@ -561,7 +688,7 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
         fh = [h for h in get("field", key) if in_text(h)]
         if not fh:
             continue
-        fh.sort(key=lambda h: (-(h.end - h.start), h.start))
+        fh.sort(key=lambda h: (-(h.end - h.start), -h.weight, h.start))
         kept: list[Hit] = []
         seen_keys: set[str] = set()
         for h in fh:
@@ -578,11 +705,20 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
                     continue
             if any(_overlaps(h.start, h.end, a, b) for a, b in metaphor_spans):
                 continue
+            if past_sents and sent_of(h) in past_sents:
+                continue  # 前の夫のDVで離婚しました。今は落ち着いてます
+            if key in ("kokoro", "josei") and any(_overlaps(h.start, h.end, a, b) for a, b in mention_keys):
+                continue  # 自殺なんて考えたこともない: the negated mention is not the topic
             seen_keys.add(h.key)
             kept.append(h)
         if kept:
             scores[key] = sum(h.weight for h in kept)
             ev[key] = sorted(kept, key=lambda h: h.start)
+    # ages of 70+ (81の夫, 80近い両親, 80過ぎの叔母) make care evidence count
+    ages = [m for m in _AGE_RE.finditer(doc.text) if m.start() >= base]
+    if ages and ("kaigo" in scores or len(ages) >= 2):
+        scores["kaigo"] = scores.get("kaigo", 0.0) + min(0.6 * len(ages), 1.0)
+        ev.setdefault("kaigo", []).extend(Hit("field", "kaigo", 0.6, m.start(), m.end(), 0, 0, m.group(0)) for m in ages[:2])
 
     def boost(key: str, hs: list[Hit]):
         scores[key] = max(scores.get(key, 0.0), 0.0) + FIELD_THRESHOLD
@@ -609,7 +745,7 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
     fields.sort(key=lambda f: (-f.score, FIELD_KEYS.index(f.key)))
     fkeys = {f.key for f in fields}
     ntext_ = doc.text[base:]
-    if ("ヤングケアラー" in ntext_ or (_YOUNG_RE.search(ntext_) and _CARE_RE.search(ntext_) and fkeys & {"kaigo", "kosodate"})) \
+    if ("ヤングケアラー" in ntext_ or (_YOUNG_RE.search(ntext_) and _CARE_RE.search(ntext_))) \
             and "kosodate" not in fkeys:
         fields.append(FieldTag("kosodate", FIELD_THRESHOLD, [_span(doc, m.start() + base, m.end() + base)
                                                             for m in _YOUNG_RE.finditer(ntext_)][:1]))
@@ -634,7 +770,7 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
     young = "ヤングケアラー" in ntext or bool(_YOUNG_RE.search(ntext) and _CARE_RE.search(ntext))
     if ("kaigo" in fkeys and "kosodate" in fkeys and not young) or "ダブルケア" in ntext:
         patterns.append("double_care")
-    if "ヤングケアラー" in ntext or (_YOUNG_RE.search(ntext) and _CARE_RE.search(ntext) and ("kosodate" in fkeys or "kaigo" in fkeys)):
+    if "ヤングケアラー" in ntext or (_YOUNG_RE.search(ntext) and _CARE_RE.search(ntext)):
         patterns.append("young_carer")
     if _GOMI_RE.search(ntext):
         patterns.append("gomi_yashiki")
@@ -656,6 +792,8 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
         question = bool(_QUESTION_END_RE.search(last_sentence)) and len(re.findall(r"[。\n!！?？]", ntext.strip(" 。\n"))) <= 1
         if household or patterns or not question:
             reasons.append("entangled")
+    if "entangled" not in reasons and set(patterns) & {"8050", "double_care", "young_carer"}:
+        reasons.append("entangled")  # named household patterns are multi-field by definition
     area = _find_area(text or "", towns)
     return Analysis(
         text=text or "",

@@ -21,6 +21,7 @@ LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
 
 SKIP_POS = frozenset({"助詞", "補助記号", "空白"})
 NEG_LEMMAS = frozenset({"ない", "無い", "ぬ", "ず", "ん"})
+_NOUNLIKE = re.compile(r"^[\u4e00-\u9fff\u30a1-\u30fa\u30fc\u3005]{2,}$")
 
 
 def is_negation(tok) -> bool:
@@ -125,6 +126,8 @@ def _sections(data: dict):
         yield "field", key, sec
     for key, sec in (data.get("risk") or {}).items():
         yield "risk", key, sec
+    for key, sec in (data.get("risk_extra") or {}).items():
+        yield "risk", key, sec
     for key, sec in (data.get("intents") or {}).items():
         yield "intent", key, sec
     if data.get("household"):
@@ -147,6 +150,13 @@ def compile_lexicon(data: dict) -> Lexicon:
             pid += 1
             for key in elements[0]:
                 lex.index.setdefault(key, []).append(pat)
+        if category == "field":
+            # pure kanji/katakana nouns also match as substrings: the tokenizer may split
+            # them differently inside a sentence (見守り -> 見|守り) than on their own
+            for entry in sec.get("phrases") or []:
+                text, w = _parse_entry(entry)
+                if _NOUNLIKE.match(text):
+                    s_terms.setdefault(normalize(text).text, []).append(Term(category, target, w, text))
         for entry in sec.get("surface") or []:
             text, w = _parse_entry(entry)
             norm = normalize(text).text
