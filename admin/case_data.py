@@ -119,15 +119,19 @@ def conversation(session: Session, case: Case, names: dict[int, str]) -> list[En
                       created_at=m.created_at, html=highlight(m.text, m.analysis),
                       staff_name=names.get(m.staff_id) if m.staff_id else None, risk=m.risk)
         if m.analysis:
-            entry.fields = [(labels.field_label(key), [s["text"] for s in spans])
+            entry.fields = [(labels.field_label(key), _unique(s["text"] for s in spans))
                             for key, spans in field_evidence(m.analysis)]
-            entry.risk_evidence = [s["text"] for s in _spans(m.analysis.get("risk_evidence"))]
+            entry.risk_evidence = _unique(s["text"] for s in _spans(m.analysis.get("risk_evidence")))
             entry.risk = m.analysis.get("risk", m.risk) or m.risk
         row = outbox.get(m.outbox_id) if m.outbox_id else None
         if row is not None:
             entry.delivery, entry.delivery_error, entry.sent_via = row.status, row.error, row.sent_via
         entries.append(entry)
     return entries
+
+
+def _unique(words) -> list[str]:
+    return list(dict.fromkeys(words))
 
 
 def suggested_windows(municipality: str, case: Case) -> list:
