@@ -44,7 +44,7 @@ class FieldTag:
 @dataclass(frozen=True)
 class RiskMention:
     span: Span
-    reason: str  # negated | third_party | metaphor | past
+    reason: str  # negated | third_party | metaphor | past | question (ODの意味) | info (DVの相談窓口は?)
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,8 @@ _SENT_END = frozenset("。!?！？\n")
 _PILLS = frozenset({"薬", "くすり", "睡眠薬", "錠剤", "風邪薬", "頭痛薬", "精神薬", "処方薬", "眠剤", "安定剤", "睡眠導入剤"})
 _PILL_QTY = frozenset({"全部", "大量", "纏める", "まとめる", "一気", "全て", "箱", "全", "有るだけ", "ありったけ", "山ほど", "いっぱい",
                        "一杯", "たくさん", "沢山", "何十", "何錠", "ためる", "貯める", "溜める", "集める", "ぜんぶ", "たんまり"})
+_PILL_QTY_RE = re.compile(r"全部|ぜんぶ|大量|まとめ|一気|全て|ありったけ|山ほど|やまほど|いっぱい|一杯|たくさん|沢山|何十|何錠|"
+                          r"ためて|ためた|ためと|貯め|溜め|集め|あつめ|[0-9０-９]+錠|[0-9]+箱|一箱|箱ごと")
 _ACQUIRE_RE = re.compile(r"^[をはもの]?(買っ|買い|買う|購入|用意|準備|貯め|溜め|ため|集め|あつめ|揃え|そろえ|かっ|かい|ようい|じゅんび|手に入れ|てにいれ)")
 _SUICIDE_MEANS = frozenset({"ロープ", "ろーぷ", "練炭", "れんたん", "首吊り", "首つり", "くびつり", "硫化水素", "遺書", "睡眠薬"})
 _STRONG_PLACES = frozenset({"線路", "柵の外", "樹海", "崖", "崖っぷち"})
@@ -419,6 +421,7 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
 
     mentions: list[RiskMention] = []
     mention_keys: set[tuple[int, int]] = set()
+    mention_reasons: list[tuple[int, int, str]] = []
     define = get("risk", "define")
     # a resolved statement (今は落ち着いてます) makes earlier sentences told in the past tense "past"
     past_sents: set[int] = set()
@@ -470,6 +473,7 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
                 out.append(h)
             elif (h.start, h.end) not in mention_keys:
                 mention_keys.add((h.start, h.end))
+                mention_reasons.append((h.start, h.end, reason))
                 mentions.append(RiskMention(_span(doc, h.start, h.end), reason))
         return out
 
@@ -502,7 +506,7 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
 
     # pills at hand in quantity (薬なら山ほどある / 睡眠薬ためてる) count as a means
     pill_toks = [i for i, t in enumerate(toks) if t.lemma in _PILLS or t.surface in _PILLS]
-    pills_qty = bool(pill_toks) and bool((lemmas | surfaces) & _PILL_QTY)
+    pills_qty = bool(pill_toks) and bool(_PILL_QTY_RE.search(doc.hira))
     if pills_qty:
         means_any = means_any + [Hit("risk", "means", 1.0, toks[i].start, toks[i].end, i, i + 1, toks[i].surface)
                                  for i in pill_toks[:1]]
@@ -547,7 +551,8 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
     if selfharm_now:
         raise_to(2, "selfharm", selfharm_now)
     # overdose split over messages: 薬 ... 全部/大量 ... 飲む
-    if (pill_toks or "od" in doc.text) and (lemmas | surfaces) & _PILL_QTY and "飲む" in lemmas:
+    if (pill_toks or "od" in doc.text) and ((lemmas | surfaces) & _PILL_QTY or _PILL_QTY_RE.search(doc.hira)) \
+            and ("飲む" in lemmas or "のむ" in surfaces or "飲ん" in doc.text):
         if not any(h.target == "metaphor" for h in hits):
             ev = [Hit("risk", "od", 1, t.start, t.end, i, i + 1, t.surface) for i, t in enumerate(toks)
                   if t.lemma in ("薬", "睡眠薬", "全部", "大量", "飲む")]
@@ -576,7 +581,8 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
         for h in violence:
             if (h.start, h.end) not in mention_keys:
                 mention_keys.add((h.start, h.end))
-                mentions.append(RiskMention(_span(doc, h.start, h.end), "question"))
+                mention_reasons.append((h.start, h.end, "info"))
+                mentions.append(RiskMention(_span(doc, h.start, h.end), "info"))
         violence = []
     # a child who is the one hitting (息子に叩かれる) is not the child in danger
     if child_words and violence:
@@ -587,9 +593,9 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
             nxt = toks[c.t1] if c.t1 < len(toks) else None
             return bool(nxt and nxt.surface == "さん" and c.t1 + 1 < len(toks) and toks[c.t1 + 1].surface in ("に", "から"))
         child_words = [c for c in child_words if not _agent(c)]
-    _vs: dict[tuple[int, int], float] = {}
-    for h in violence:
-        _vs[(h.start, h.end)] = max(_vs.get((h.start, h.end), 0.0), h.weight)
+    _vs: dict[int, float] = {}
+    for h in violence:  # one score per starting token (脅す / 脅される are one word)
+        _vs[h.t0] = max(_vs.get(h.t0, 0.0), h.weight)
     v_score = sum(_vs.values())
     if violence and (v_score >= 1.0 or partner):
         # happening now?
@@ -707,7 +713,8 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
                 continue
             if past_sents and sent_of(h) in past_sents:
                 continue  # 前の夫のDVで離婚しました。今は落ち着いてます
-            if key in ("kokoro", "josei") and any(_overlaps(h.start, h.end, a, b) for a, b in mention_keys):
+            if key in ("kokoro", "josei") and any(_overlaps(h.start, h.end, m0, m1) for m0, m1, r in mention_reasons
+                                                  if r != "info"):
                 continue  # 自殺なんて考えたこともない: the negated mention is not the topic
             seen_keys.add(h.key)
             kept.append(h)
