@@ -571,7 +571,8 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
     female = get("risk", "female_words")
     now_words = [n for n in get("risk", "now") if not any(_overlaps(n.start, n.end, a, b) for a, b in resolved_spans)]
     explicit_now = [n for n in now_words if n.key in ("今", "いま", "今も", "さっき", "さっきから", "今すぐ", "現在")]
-    habitual = get("risk", "habitual") + get("risk", "past_time")
+    habitual = get("risk", "habitual")
+    routine_words = habitual + get("risk", "past_time") + get("risk", "hearsay")
     weapon = active("weapon")
     threat = active("threat_kill")
     hiding = active("hiding")
@@ -613,7 +614,7 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
                 elif t.surface in _SENT_END:
                     break
                 k += 1
-            routine = any(abs(sent_of(x) - sent_of(h)) <= 1 for x in habitual)
+            routine = any(abs(sent_of(x) - sent_of(h)) <= 1 for x in routine_words)
             if seen_prog and h.weight >= 1.0 and h.key in _PHYSICAL and (not routine or explicit_now):
                 now = True
             if h.weight >= 1.0 and any(abs(sent_of(n) - sent_of(h)) <= 1 for n in explicit_now):
@@ -623,42 +624,54 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
         lv = 2 if now else 1
         if partner:
             raise_to(lv, "dv", violence)
+        peers = [h for h in get("risk", "peer_words") if h.t1 < len(toks) and toks[h.t1].surface in ("に", "から")]
+        if peers and not partner:
+            lv = min(lv, 1)
+            child_words = []
+            violence = [] if all(sent_of(p) in {sent_of(v) for v in violence} for p in peers) else violence
         if child_words and any(abs(sent_of(c) - sent_of(v)) <= 0 for c in child_words for v in violence):
             raise_to(lv, "child", violence)
         if elder_strong and any(sent_of(c) == sent_of(v) for c in elder_strong for v in violence):
             raise_to(lv, "elder", violence)
-        if not partner and level < lv:
+        if not partner and level < lv and violence:
             raise_to(lv, "violence", violence)
-        elif not kinds or all(k not in kinds for k in ("dv", "child", "elder")):
+        elif violence and (not kinds or all(k not in kinds for k in ("dv", "child", "elder"))):
             raise_to(lv, "violence", violence)
     if sexual:
         raise_to(1, "dv", sexual)
+    brandish = [h for h in violence if h.key in ("振り回す", "刃物を向ける", "包丁を向ける", "包丁を持つ", "ナイフを持つ")]
+    if weapon and (brandish or hiding):
+        raise_to(2, "dv" if partner else "violence", weapon + brandish + hiding)
     if threat and (weapon or partner or child_words):
         raise_to(2, "violence", threat + weapon)
-    child_now = active("child_now")
+    distress = active("child_now")
+    child_now = [h for h in distress
+                 if not any(sent_of(x) == sent_of(h) for x in habitual) or any(sent_of(n) == sent_of(h) for n in explicit_now)]
     if child_now and child_words:
         loud = [h for h in violence] + [h for h in get("risk", "violence") if h.key.startswith("怒鳴")]
         if loud or len(child_now) >= 2 or any(n.key in ("今も", "続いている", "ずっと続く") for n in now_words):
             raise_to(2, "child", child_now + loud)
         else:
             raise_to(1, "child", child_now)
-    elif child_now and female:
+    elif distress and female and not child_words:
         # 隣から毎晩女の人の悲鳴が聞こえる
-        raise_to(2 if explicit_now and not habitual else 1, "dv", child_now + female)
+        raise_to(2 if explicit_now and not habitual else 1, "dv", distress + female)
     neglect = active("neglect_child")
     if neglect and child_words:
         raise_to(1, "child", neglect)
     hazard = get("risk", "hazard")
     exposure = active("exposure")
     if exposure and child_words:
-        raise_to(2 if (hazard or explicit_now) else 1, "child", exposure + hazard)
+        now_ = explicit_now or (hazard and not habitual)
+        raise_to(2 if now_ else 1, "child", exposure + hazard)
     missing = active("missing")
     if missing and (elder_strong or (elder_words and (hazard or explicit_now))):
         raise_to(2 if (hazard or explicit_now) else 1, "elder", missing + hazard)
     welfare = active("welfare_check")
     if welfare and elder_words:
         raise_to(1, "elder", welfare)
-    person_now = active("person_now")
+    person_now = [h for h in active("person_now")
+                  if not any(sent_of(x) == sent_of(h) for x in habitual) or any(sent_of(n) == sent_of(h) for n in explicit_now)]
     if person_now and (elder_words or child_words or partner or "人" in lemmas or "友達" in lemmas):
         strong = [h for h in person_now if h.weight >= 1.0]
         if strong or len(person_now) >= 2:
@@ -682,7 +695,7 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
                 lifeline.append(h)
                 break
             k += 1
-    if lifeline:
+    if lifeline and (elder_words or child_words or hazard or get("risk", "cold")):
         raise_to(1, "other", lifeline)
 
     # ------------------------------------------------------------------ fields

@@ -78,6 +78,7 @@ def _compile_phrase(text: str):
     elements: list[frozenset] = []
     gaps: list[bool] = []
     neg = False
+    last_te = False
     segments = text.split("~")
     for si, seg in enumerate(segments):
         seg = seg.strip()
@@ -88,6 +89,8 @@ def _compile_phrase(text: str):
         if len([t for t in content if t.lemma not in NEG_LEMMAS]) == 1 and len(segments) == 1:
             # short phrases keep their particles (今から, 死ぬしかない)
             content = [t for t in toks if t.pos1 != "補助記号" and t.pos1 != "空白"]
+        prog = [i for i, t in enumerate(toks) if t.lemma in ("居る", "いる") and i > 0 and toks[i - 1].surface in ("て", "で")]
+        last_te = bool(prog) and all(t.lemma in NEG_LEMMAS or t.pos1 in SKIP_POS for t in toks[prog[-1] + 1:])
         first = True
         for t in content:
             if len(content) == 1 and len(segments) == 1 and t.cform not in ("*", "終止形-一般") \
@@ -103,6 +106,10 @@ def _compile_phrase(text: str):
         elements.pop()
         gaps.pop()
         neg = True
+    # a trailing progressive て+いる is optional in speech (息をしていない / 息してない, 倒れている / 倒れてる)
+    if neg and len(elements) > 1 and elements[-1] & {"居る", "いる"} and last_te:
+        elements.pop()
+        gaps.pop()
     return tuple(elements), tuple(gaps), neg
 
 
