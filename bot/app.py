@@ -50,15 +50,21 @@ def create_app(settings: Optional[Settings] = None, *, engine: Optional[Engine] 
     client = LineClient(settings.line_api_host, settings.line_channel_access_token)
     sender = OutboxSender(engine, client)
 
+    from bot.nlp import analyze                     # the tagger, loaded once here
+    from bot.notifier import Notifier
+    notifier = Notifier(settings, engine)           # on-call alerts (webhook / SMTP)
+
     def make_context() -> FlowContext:
         return FlowContext(now=clock.now(), city=settings.city,
                            municipality=settings.municipality, hours=hours,
                            retention_days=settings.retention_days,
-                           terms_url=f"{settings.public_base_url}/terms")
+                           terms_url=f"{settings.public_base_url}/terms",
+                           analyze=analyze, on_call=notifier.configured)
 
-    worker = EventWorker(engine, settings, sender, make_context)
+    worker = EventWorker(engine, settings, sender, make_context, on_alert=notifier)
     scheduler = build_scheduler(engine, settings, sender)
     runtime = Runtime(settings, engine, client, sender, worker, scheduler, hours)
+    runtime.extras["notifier"] = notifier
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

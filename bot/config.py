@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     alert_email_to: str = ""
     alert_email_from: str = "yorisoi@localhost"
+    smtp_user: str = ""                        # on-call e-mail (bot/notifier.py)
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    line_api_data_host: str = ""               # blob API (rich menu image); "" = derived from LINE_API_HOST
     retention_days: int = 365
     quiet_hours_start: time = time(20, 0)
     quiet_hours_end: time = time(8, 0)

@@ -152,7 +152,9 @@ class EventWorker:
             area_town=resident.area_town, area_lat=resident.area_lat, area_lng=resident.area_lng,
             intake_relation=resident.intake_relation,
             recent_texts=_recent_texts(session, resident),
-            notifications_enabled=resident.notifications_enabled)
+            notifications_enabled=resident.notifications_enabled,
+            case_fields=tuple(case.fields or ()) if case else (),
+            staff_replied_at=_staff_replied_at(session, resident))
         inbound = Inbound.from_event(payload, event.event_time)
         actions = route(view, inbound, self.make_context())
         runner = EffectRunner(session, resident, state, self._reply_for(event),
@@ -198,6 +200,12 @@ def _recent_texts(session: Session, resident: Resident) -> tuple[str, ...]:
         Message.resident_id == resident.id, Message.direction == "in",
         Message.text.is_not(None)).order_by(Message.id.desc()).limit(CONTEXT_MESSAGES)).all()
     return tuple(reversed([row for row in rows if row]))
+
+
+def _staff_replied_at(session: Session, resident: Resident):
+    return session.exec(select(Message.created_at).where(
+        Message.resident_id == resident.id, Message.direction == "out",
+        Message.sender == "staff").order_by(Message.id.desc()).limit(1)).first()
 
 
 def _scrubbed(payload: Optional[dict]) -> Optional[dict]:

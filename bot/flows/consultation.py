@@ -1,17 +1,205 @@
-"""A consultation message: stored on the case and acknowledged honestly.
+"""A consultation message: tagged, stored with its analysis, and answered at once.
 
-The tagger plugs in here (ctx.analyze); this is the one place that changes when it does.
+Order of the paths (the first that applies answers; every answer is one reply of at most
+five messages, so it all goes in the reply token):
+
+1. emergency — crisis reply first (bot.flows.emergency), even while staff hold the case;
+2. staff hold the case — no talking over them (bot.flows.handoff.staff_held);
+3. high risk — empathy, lines, windows, staff (bot.flows.emergency.high);
+4. asking for a person; 5. entangled household (多機関協働, share consent);
+6. a need in one or more fields — reflection and windows near the resident;
+7. practical questions (bot.flows.questions); 8. listening.
 """
 from __future__ import annotations
 
 from bot import linemsg
-from bot.flows.actions import Action, RecordInbound, Say, UpdateCase
+from bot.flows import commands, emergency, handoff, questions, windows
+from bot.flows.actions import Action, RecordInbound, UpdateCase
+from bot.flows.common import (STAFF_HELD, analyze, reflection, reply, stay, text,
+                              staff_quick_replies)
 from bot.flows.context import FlowContext, Inbound, ResidentView
+from bot.flows.crisis import lines_text
 from bot.wording import say
+
+LISTEN_TURNS_BEFORE_OFFER = 2
+MENU_ACTIONS = ("consult", "windows", "staff", "emergency", "help")
 
 
 def handle(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
-    if inbound.kind != "text" or not inbound.text:
-        return [Say([linemsg.text(say("consultation.received"))])]
-    return [RecordInbound(inbound.text), UpdateCase(),
-            Say([linemsg.text(say("consultation.received"))])]
+    if inbound.kind == "postback":
+        return on_postback(view, inbound, ctx)
+    if inbound.kind == "location":
+        return windows.on_location(view, inbound, ctx)
+    if inbound.kind != "text" or not (inbound.text or "").strip():
+        if view.case_status in STAFF_HELD:
+            return handoff.staff_held(view, None, ctx)
+        return [reply(text("consultation.listen_first"))]
+    return on_text(view, inbound, ctx)
+
+
+def on_text(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
+    typed = inbound.text.strip()
+    analysis = analyze(view, inbound.text, ctx)
+    if view.case_risk == "emergency" and analysis.risk == "emergency":
+        # judged over the recent messages: is this message itself a new emergency?
+        alone = analyze(view, inbound.text, ctx, with_context=False)
+        if alone.risk != "emergency":
+            analysis = _with_risk(analysis, alone)
+    stored = record(analysis)
+    if analysis.risk == "emergency":
+        return stored + emergency.emergency(view, analysis, ctx)
+    if view.case_status in STAFF_HELD:
+        return stored + handoff.staff_held(view, analysis, ctx)
+    if analysis.risk == "high":
+        return stored + emergency.high(view, analysis, ctx)
+    if view.data.get("awaiting") in ("area", "area_text", "postal") and not analysis.field_keys:
+        answered = windows.on_typed_area(view, ctx, typed)
+        if answered is not None:
+            return stored + answered
+    button = _button_typed(typed)
+    if button:
+        return stored + on_button(view, button, ctx)
+    if "asks_person" in analysis.handoff_reasons or "asks_person" in analysis.intents:
+        lead = [linemsg.text(reflection(analysis, analysis.field_keys))] if analysis.fields else []
+        return stored + handoff.asks_person(view, ctx, lead)
+    if "entangled" in analysis.handoff_reasons:
+        return stored + handoff.entangled(view, analysis, ctx)
+    if analysis.fields:
+        return stored + need(view, analysis, ctx)
+    answered = questions.answer(view, analysis, ctx, inbound)
+    if answered is not None:
+        return stored + answered
+    return stored + listen(view, ctx)
+
+
+def record(analysis) -> list[Action]:
+    """The message with its tags, evidence and risk; the case keeps the union."""
+    return [RecordInbound(analysis.text, analysis=analysis.to_dict(), risk=analysis.risk),
+            UpdateCase(fields=analysis.field_keys, risk=analysis.risk,
+                       patterns=list(analysis.patterns), area=analysis.area)]
+
+
+def need(view: ResidentView, analysis, ctx: FlowContext) -> list[Action]:
+    fields = analysis.field_keys[:3]
+    lead = [linemsg.text(reflection(analysis, fields))]
+    lead += questions.simple_answers(analysis, ctx)[:1]
+    return windows.for_need(view, ctx, fields, lead, mentioned=analysis.area)
+
+
+def listen(view: ResidentView, ctx: FlowContext) -> list[Action]:
+    turns = int(view.data.get("listen") or 0) + 1 if view.step == "consult" else 1
+    if turns == 1:
+        message = text("consultation.listen_first")
+    elif turns <= LISTEN_TURNS_BEFORE_OFFER:
+        message = text("consultation.listen_again")
+    else:
+        message = text("consultation.listen_offer", quick=[
+            linemsg.quick_postback(say("consultation.button_staff"), "a=staff"),
+            linemsg.quick_postback(say("consultation.listen_button_windows"), "a=windows"),
+            linemsg.quick_postback(say("commands.menu_consult"), "a=menu"),
+        ])
+        turns = 0
+    return [reply(message), stay(view, listen=turns or None)]
+
+
+# Buttons -------------------------------------------------------------------------------
+def _button_typed(typed: str) -> str | None:
+    """The quick-reply labels, when typed (or sent by an older client) instead of tapped."""
+    labels = {say("consultation.button_staff"): "staff", say("consultation.button_more"): "more",
+              say("consultation.button_fine"): "fine"}
+    return labels.get(typed)
+
+
+def on_button(view: ResidentView, button: str, ctx: FlowContext) -> list[Action]:
+    if button == "staff":
+        if view.case_status in STAFF_HELD:
+            return [reply(text("consultation.queued_repeat", when=_when(ctx)))]
+        return handoff.asks_person(view, ctx)
+    if button == "more":
+        return windows.more(view, ctx)
+    return [reply(text("consultation.fine")), stay(view, listen=None, awaiting=None)]
+
+
+def _when(ctx: FlowContext) -> str:
+    from bot.flows.common import when_staff_answer  # noqa: PLC0415
+    return when_staff_answer(ctx)
+
+
+def on_postback(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
+    data = inbound.data
+    wants, action = data.get("a"), data.get("action")
+    if wants in MENU_ACTIONS:
+        return menu_action(view, inbound, ctx)
+    if wants in ("staff", "more", "fine"):
+        return on_button(view, wants, ctx)
+    if wants == "share" and data.get("v") in ("yes", "no"):
+        return handoff.on_share(view, data["v"] == "yes")
+    if action == "area":
+        return windows.on_area_postback(view, inbound, ctx)
+    if action == "pick_window":
+        return pick_window(data.get("id", ""), ctx)
+    if action == "no_phone":
+        return [reply(text("consultation.no_phone",
+                           general=questions.general_contact_message(ctx)["text"]))]
+    if action == "no_map":
+        return [reply(text("consultation.no_map"))]
+    return [reply(commands.menu_message())]
+
+
+def pick_window(window_id: str, ctx: FlowContext) -> list[Action]:
+    try:
+        window = windows.get_directory().window(window_id)
+    except KeyError:
+        return [reply(commands.menu_message())]
+    contact = "\n".join([
+        say("consultation.pick_phone", phone=window.phone) if window.phone
+        else say("consultation.pick_no_phone"),
+        say("consultation.pick_hours", hours=window.hours) if window.hours
+        else say("consultation.pick_no_hours"),
+    ])
+    body = say("consultation.pick_window", name=window.name, contact=contact)
+    return [reply(linemsg.text(body, staff_quick_replies()))]
+
+
+# The rich menu (and the same actions from anywhere) -----------------------------------------
+def is_menu_postback(inbound: Inbound) -> bool:
+    return inbound.kind == "postback" and inbound.data.get("a") in MENU_ACTIONS
+
+
+def menu_action(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
+    """相談する / 近くの窓口 / スタッフと話す / 緊急のとき / 使い方・プライバシー.
+    Before terms consent: the emergency numbers, the help and the windows still answer;
+    talking to staff and consulting need the consent first (nothing is stored without it)."""
+    wants = inbound.data.get("a")
+    consented = bool(view.terms_consent)
+    if wants == "emergency":
+        body = say("consultation.menu_emergency",
+                   lines=lines_text("emergency", ("suicide", "dv", "child")))
+        return [reply(linemsg.text(body))]
+    if wants == "help":
+        return [reply(text("consultation.menu_help", hours=ctx.hours.label(),
+                           terms_url=ctx.terms_url))]
+    if wants == "windows":
+        if not consented:
+            return [reply(text("consultation.ask_need"))]
+        return windows.nearby(view, ctx)
+    if not consented:
+        from bot.flows import onboarding  # noqa: PLC0415 - the terms question
+        return [reply(linemsg.text(say("onboarding.declined_reminder")),
+                      onboarding.terms_message(ctx))]
+    if wants == "staff":
+        return on_button(view, "staff", ctx)
+    return [reply(text("consultation.menu_consult")), stay(view, awaiting=None)]
+
+
+def _with_risk(analysis, alone):
+    """The analysis with the risk of the message alone (the earlier emergency is already on
+    the case and with staff)."""
+    from dataclasses import replace  # noqa: PLC0415
+    return replace(analysis, risk=alone.risk, risk_kinds=alone.risk_kinds,
+                   risk_evidence=alone.risk_evidence,
+                   handoff_reasons=[r for r in analysis.handoff_reasons if r != "risk"
+                                    or alone.risk != "none"])
+
+
+__all__ = ["handle", "is_menu_postback", "menu_action", "UpdateCase"]

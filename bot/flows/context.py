@@ -57,6 +57,8 @@ class ResidentView:
     intake_relation: Optional[str]
     recent_texts: tuple[str, ...]    # the resident's previous messages, oldest first
     notifications_enabled: bool = True
+    case_fields: tuple[str, ...] = ()          # fields the open case holds (union)
+    staff_replied_at: Optional[datetime] = None   # last staff message to the resident
 
 
 @dataclass
@@ -68,3 +70,4 @@ class FlowContext:
     retention_days: int
     terms_url: str
     analyze: Callable[..., Any] | None = None   # bot.nlp.analyze once wired in
+    on_call: bool = False            # an on-call alert channel (webhook/SMTP) is configured

@@ -13,3 +13,22 @@ def crisis_block(risk: str = "emergency", kinds: tuple[str, ...] = (),
                  fields: tuple[str, ...] = ()) -> str:
     lines = get_directory().national_lines_for(risk, list(kinds), list(fields))
     return "\n".join(line_text(line) for line in lines)
+
+
+EMERGENCY_NUMBERS = ("police", "ambulance")      # 110/119: named in the wording itself
+
+
+def lines_for(risk: str, kinds=(), fields=()) -> list:
+    """The national lines that fit the situation, without 110/119 (the wording names those).
+    Suicidal → いのちの電話, #いのちSOS, よりそい; violence → DV相談＋; a child → 189 …"""
+    kinds = [k for k in kinds if k]
+    lines = get_directory().national_lines_for(risk, kinds, list(fields))
+    return [line for line in lines if line.key not in EMERGENCY_NUMBERS]
+
+
+def lines_text(risk: str, kinds=(), fields=(), limit: int = 4) -> str:
+    """Up to `limit` lines as text; always at least one line to call."""
+    chosen = lines_for(risk, kinds, fields)[:limit]
+    if not chosen:
+        chosen = lines_for("high")[:1]
+    return "\n".join(line_text(line) for line in chosen)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot import linemsg
-from bot.flows import consultation
+from bot.flows import consultation, pre_consent
 from bot.flows.actions import Action, GoTo, RecordConsent, Say, SetProfile
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.flows.crisis import crisis_block
@@ -19,7 +19,8 @@ def greet(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action
         return [Say([linemsg.text(say("onboarding.welcome_back"))]), GoTo("consult")]
     greeting = say("onboarding.greeting", city=ctx.city, hours=ctx.hours.label(),
                    crisis=crisis_block("emergency"))
-    return [Say([linemsg.text(greeting), terms_message(ctx)]), GoTo("onboarding.terms")]
+    first = pre_consent.crisis_first(view, inbound, ctx)     # risk is read even now
+    return [Say(first + [linemsg.text(greeting), terms_message(ctx)]), GoTo("onboarding.terms")]
 
 
 def terms_message(ctx: FlowContext) -> dict:
@@ -58,9 +59,14 @@ def on_terms(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Act
                 Say([linemsg.text(say("onboarding.declined", crisis=crisis_block("emergency"))),
                      terms_message(ctx)]),
                 GoTo("declined")]
-    # Anything else before consent: not stored; the crisis numbers and the question again.
-    return [Say([linemsg.text(say("onboarding.declined_reminder") + "\n"
-                              + crisis_block("emergency")), terms_message(ctx)])]
+    # Anything else before consent: not stored; risk still read (crisis lines), windows
+    # shown for a need; the crisis numbers and the question again.
+    return [Say(pre_consent.answer(view, inbound, ctx) + _reminder(ctx))]
+
+
+def _reminder(ctx: FlowContext) -> list[dict]:
+    return [linemsg.text(say("onboarding.declined_reminder") + "\n" + crisis_block("emergency")),
+            terms_message(ctx)]
 
 
 def _labels(kind: str) -> dict[str, str]:
@@ -120,9 +126,10 @@ def on_area(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Acti
         if typed == say("onboarding.skip"):
             return done
         if len(typed) <= 30:
-            return [SetProfile({"intake_area_text": typed})] + done
+            return [SetProfile({"intake_area_text": typed, **pre_consent.area_profile(ctx, typed)})] + done
     if inbound.kind == "location":
-        return [SetProfile({"area_lat": inbound.lat, "area_lng": inbound.lng})] + done
+        return [SetProfile({"area_lat": inbound.lat, "area_lng": inbound.lng,
+                            **pre_consent.area_profile(ctx, None, inbound.lat, inbound.lng)})] + done
     return [GoTo("consult")] + consultation.handle(view, inbound, ctx)
 
 
@@ -130,8 +137,7 @@ def on_declined(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[
     """Without consent nothing is stored; consent can be given at any time."""
     if _chosen(inbound, "consent", _consent_options()) is not None:
         return on_terms(view, inbound, ctx)
-    return [Say([linemsg.text(say("onboarding.declined_reminder") + "\n"
-                              + crisis_block("emergency")), terms_message(ctx)])]
+    return [Say(pre_consent.answer(view, inbound, ctx) + _reminder(ctx))]
 
 
 STEPS = {

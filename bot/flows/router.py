@@ -19,6 +19,8 @@ def route(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action
         return command
     if view.step == "delete.confirm":
         return commands.on_delete_answer(view, inbound)
+    if consultation.is_menu_postback(inbound):
+        return consultation.menu_action(view, inbound, ctx)     # rich menu, from any step
     step_handler = onboarding.STEPS.get(view.step)
     if step_handler is not None:
         return step_handler(view, inbound, ctx)

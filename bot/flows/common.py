@@ -1,0 +1,153 @@
+"""Small helpers the consultation paths share: one reply per event, state data, times."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, Iterable
+
+from bot import linemsg
+from bot.clock import to_jst
+from bot.directory import get_directory
+from bot.flows.actions import Action, GoTo, Say
+from bot.flows.context import FlowContext, ResidentView
+from bot.wording import say
+
+STAFF_HELD = ("waiting", "open", "pending")     # a person holds or must pick up the case
+WEEKDAYS = "月火水木金土日"
+
+
+def reply(*messages: dict | None) -> Say:
+    """The one Say of an event: at most five messages, so it all goes in the reply token.
+    The first messages matter most (crisis first), so the tail is what would be cut."""
+    kept = [m for m in messages if m]
+    return Say(kept[:linemsg.MESSAGES_PER_REQUEST])
+
+
+def text(key: str, quick: list[dict] | None = None, **values: Any) -> dict:
+    return linemsg.text(say(key, **values), quick)
+
+
+def stay(view: ResidentView, **changes: Any) -> GoTo:
+    """Stay in the consultation, keeping its scratch data (None removes a key)."""
+    data = dict(view.data) if view.step == "consult" else {}
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return GoTo("consult", data)
+
+
+def when_staff_answer(ctx: FlowContext) -> str:
+    if ctx.hours.is_open(ctx.now):
+        return say("consultation.when_open")
+    return say("consultation.when_closed", next=next_opening_text(ctx))
+
+
+def next_opening_text(ctx: FlowContext) -> str:
+    return moment_text(ctx.hours.next_opening(ctx.now), ctx.now)
+
+
+def moment_text(moment: datetime, now: datetime) -> str:
+    local, today = to_jst(moment), to_jst(now).date()
+    clock_text = f"{local.hour}:{local.minute:02d}"
+    if local.date() == today:
+        return f"今日の{clock_text}"
+    return f"{local.month}月{local.day}日（{WEEKDAYS[local.weekday()]}）{clock_text}"
+
+
+def staff_quick_replies(more: bool = True) -> list[dict]:
+    items = [linemsg.quick_postback(say("consultation.button_staff"), "a=staff")]
+    if more:
+        items.append(linemsg.quick_postback(say("consultation.button_more"), "a=more"))
+    items.append(linemsg.quick_postback(say("consultation.button_fine"), "a=fine"))
+    return items
+
+
+@lru_cache(maxsize=16)
+def town_names(municipality: str) -> tuple[str, ...]:
+    try:
+        return tuple(get_directory().town_names(municipality))
+    except KeyError:
+        return ()
+
+
+def analyze(view: ResidentView, body: str, ctx: FlowContext, with_context: bool = True):
+    tagger = ctx.analyze
+    if tagger is None:
+        from bot.nlp import analyze as tagger   # noqa: PLC0415 - the default tagger
+    context = view.recent_texts if with_context else ()
+    return tagger(body, context=context, towns=town_names(ctx.municipality))
+
+
+# Reflection: the resident's own words, never a diagnosis ---------------------------------
+_CLAUSE_END = re.compile(r"[。．.!！?？\n、，,]")
+QUOTE_MAX = 24
+
+
+def heard_phrase(original: str, evidence: Iterable) -> str | None:
+    """The clause of the resident's message that holds the strongest evidence, as they
+    wrote it (short enough to quote back), else None."""
+    spans = sorted((s for s in evidence if getattr(s, "text", "") and s.end > s.start),
+                   key=lambda s: -(s.end - s.start))
+    for span in spans:
+        if span.end > len(original) or original[span.start:span.end] != span.text:
+            continue
+        start = max((m.end() for m in _CLAUSE_END.finditer(original, 0, span.start)), default=0)
+        end_match = _CLAUSE_END.search(original, span.end)
+        end = end_match.start() if end_match else len(original)
+        clause = original[start:end].strip(" 　")
+        if 2 <= len(clause) <= QUOTE_MAX:
+            return clause
+        if len(span.text) >= 3:
+            return original[span.start:min(end, span.start + QUOTE_MAX)].strip(" 　")
+    return None
+
+
+def topics_text(fields: Iterable[str], limit: int = 2) -> str:
+    names = [say(f"consultation.field_{key}") for key in list(fields)[:limit]]
+    return say("consultation.topic_join").join(names)
+
+
+def _pairs(key: str) -> list[tuple[str, str]]:
+    pairs = [item.split("=", 1) for item in say(key).split("|") if "=" in item]
+    return sorted(((w, s) for w, s in pairs), key=lambda p: -len(p[0]))
+
+
+def family_word(original: str, evidence: Iterable) -> str | None:
+    """The family member the resident wrote about, said politely (母 → お母さま): the one
+    nearest before the evidence, else the first in the message."""
+    found: list[tuple[int, str]] = []
+    taken: list[tuple[int, int]] = []
+    for written, said in _pairs("consultation.family_words"):
+        start = original.find(written)
+        while start >= 0:
+            end = start + len(written)
+            if not any(a <= start < b for a, b in taken):
+                found.append((start, said))
+                taken.append((start, end))
+            start = original.find(written, end)
+    # only a family word in the same clause as the evidence: never guess whose need it is
+    clauses = [(m.start(), m.end()) for m in re.finditer(r"[^。．.!！?？\n、，,]+", original)]
+    for start, said in sorted(found):
+        clause = next(((a, b) for a, b in clauses if a <= start < b), None)
+        if clause and any(clause[0] <= s.start < clause[1] for s in evidence
+                          if hasattr(s, "start")):
+            return said
+    return None
+
+
+def reflection(analysis, fields: list[str]) -> str:
+    """A short mirror of what was heard, in the resident's terms — never a diagnosis."""
+    topics = topics_text(fields)
+    evidence = [span for tag in analysis.fields if tag.key in fields[:1] for span in tag.evidence]
+    if len(fields) == 1 and fields[0] in say("consultation.family_fields").split():
+        family = family_word(analysis.text, evidence)
+        if family:
+            return say("consultation.reflect_family", family=family, topics=topics_text(fields[:1]))
+    return say("consultation.reflect", topics=topics)
+
+
+def actions_only(actions: list[Action]) -> list[Action]:
+    return [a for a in actions if not isinstance(a, Say)]

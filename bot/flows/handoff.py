@@ -1,0 +1,98 @@
+"""Handing the case to staff: asking for a person, entangled households (多機関協働 and
+share consent), and what the bot does while staff hold the case."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot import linemsg
+from bot.flows import windows
+from bot.flows.actions import Action, Alert, Escalate, RecordConsent
+from bot.flows.common import reflection, reply, stay, text, when_staff_answer
+from bot.flows.context import FlowContext, ResidentView
+from bot.flows.crisis import lines_text
+from bot.wording import say
+
+
+def asks_person(view: ResidentView, ctx: FlowContext, lead: list[dict] | None = None,
+                reasons: tuple[str, ...] = ("asks_person",)) -> list[Action]:
+    body = (say("consultation.asks_person") + "\n" + when_staff_answer(ctx) + "\n\n"
+            + say("consultation.meanwhile"))
+    return [Escalate("normal", list(reasons)), reply(*(lead or []), linemsg.text(body)),
+            stay(view, awaiting=None, listen=None)]
+
+
+def share_question() -> dict:
+    return linemsg.text(say("consultation.ask_share"), [
+        linemsg.quick_postback(say("consultation.share_yes"), "a=share&v=yes"),
+        linemsg.quick_postback(say("consultation.share_no"), "a=share&v=no"),
+    ])
+
+
+def entangled(view: ResidentView, analysis, ctx: FlowContext) -> list[Action]:
+    """Several fields entangled in one household: the city's 多機関協働 team, the share
+    consent (本人同意) asked once, the case queued for staff."""
+    fields = analysis.field_keys
+    heard = reflection(analysis, fields)
+    if analysis.patterns:
+        from bot.nlp import PATTERN_LABELS   # noqa: PLC0415 - labels only
+        labels = "・".join(PATTERN_LABELS.get(p, p) for p in analysis.patterns)
+        heard += "\n" + say("consultation.pattern_note", labels=labels)
+    explain = say("consultation.entangled", city=ctx.city) + "\n" + say(
+        "consultation.queued", when=when_staff_answer(ctx))
+    actions: list[Action] = [Escalate("normal", ["entangled"])]
+    area = windows.known_area(view, ctx)
+    if analysis.area and area is None:
+        found = windows.get_directory().resolve_area(ctx.municipality, town=analysis.area)
+        if found.status == "resolved":
+            area = found
+            actions += windows.remember(view, found)
+    carousel, shown = windows.carousel_messages(ctx, fields, area, complex_case=True)
+    if shown:
+        actions.append(windows.UpdateCase(windows_shown=True))
+    last = share_question() if view.share_consent is None else None
+    return actions + [reply(linemsg.text(heard), *carousel, linemsg.text(explain), last),
+                      stay(view, fields=fields, complex=True, shown=shown or None,
+                           awaiting=None, listen=None)]
+
+
+def on_share(view: ResidentView, granted: bool) -> list[Action]:
+    key = "consultation.share_granted" if granted else "consultation.share_refused"
+    return [RecordConsent("share", granted), reply(text(key))]
+
+
+def staff_held(view: ResidentView, analysis, ctx: FlowContext) -> list[Action]:
+    """Staff have the case: no talking over them. Risk is still checked (an emergency never
+    reaches here: it gets the crisis reply); receipt confirmed once per stretch of messages
+    (a stretch ends when staff write)."""
+    actions: list[Action] = []
+    if view.case_status == "pending":
+        actions.append(Escalate("normal", []))      # the resident answered: back to staff
+    if view.case_risk == "emergency":
+        actions.append(Alert("update"))             # on-call hears of every later message
+    if analysis is not None and analysis.risk == "high":
+        body = say("consultation.high_staff_held",
+                   lines=lines_text("high", analysis.risk_kinds, analysis.field_keys, limit=2))
+        return actions + [Escalate("high", ["risk"]), reply(linemsg.text(body)),
+                          stay(view, ack_at=ctx.now.isoformat())]
+    if _acknowledged_in_stretch(view):
+        return actions                              # staff will read it; nothing to add
+    body = say("consultation.staff_ack")
+    if view.case_risk == "emergency":
+        body += "\n" + say("consultation.meanwhile")
+    return actions + [reply(linemsg.text(body)), stay(view, ack_at=ctx.now.isoformat())]
+
+
+def _acknowledged_in_stretch(view: ResidentView) -> bool:
+    ack = view.data.get("ack_at") if view.step == "consult" else None
+    if not ack:
+        return False
+    try:
+        acked_at = datetime.fromisoformat(ack)
+    except ValueError:
+        return False
+    return not (view.staff_replied_at and _aware(view.staff_replied_at) > acked_at)
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import timezone
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

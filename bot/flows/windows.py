@@ -1,0 +1,208 @@
+"""Windows near the resident: ask the area first when it is unknown, remember the answer,
+then the Flex carousel from the directory with the quick replies."""
+from __future__ import annotations
+
+from typing import Optional
+
+from bot import linemsg
+from bot.directory import AreaResolution, get_directory
+from bot.directory.flex import (ambiguous_area_quick_reply, area_question_quick_reply,
+                                windows_carousel)
+from bot.flows.actions import Action, SetProfile, UpdateCase
+from bot.flows.common import reply, staff_quick_replies, stay, text
+from bot.flows.context import FlowContext, Inbound, ResidentView
+from bot.wording import say
+
+PAGE = 5                 # windows per carousel
+AREA_TEXT_MAX = 30       # a typed answer longer than this is a consultation, not a place
+
+
+def known_area(view: ResidentView, ctx: FlowContext) -> Optional[AreaResolution]:
+    """The resident's remembered area, resolved again (None when unknown)."""
+    directory = get_directory()
+    try:
+        if view.area_town:
+            found = directory.resolve_area(ctx.municipality, town=view.area_town)
+            if found.status == "resolved":
+                return found
+        if view.area_lat is not None and view.area_lng is not None:
+            return directory.resolve_area(ctx.municipality, lat=view.area_lat, lng=view.area_lng)
+    except KeyError:
+        return None
+    return None
+
+
+def area_from_text(ctx: FlowContext, typed: str, postal: bool = False) -> AreaResolution:
+    directory = get_directory()
+    digits = "".join(ch for ch in typed if ch.isdigit() or ch in "０１２３４５６７８９")
+    if postal or len(digits) == 7:
+        return directory.resolve_area(ctx.municipality, postal=typed)
+    found = directory.resolve_area(ctx.municipality, text=typed)
+    if found.status == "unknown":
+        found = directory.resolve_area(ctx.municipality, town=typed.strip())
+    return found
+
+
+def remember(view: ResidentView, area: AreaResolution) -> list[Action]:
+    """Keep the area on the resident (only with consent) and on the case."""
+    if area.status != "resolved" or not view.terms_consent:
+        return []
+    values = {"area_town": area.town, "area_lat": area.lat, "area_lng": area.lng}
+    return [SetProfile(values), UpdateCase(area=area.town or area.label)]
+
+
+def area_label(area: Optional[AreaResolution]) -> str | None:
+    if area is None or area.status != "resolved":
+        return None
+    return area.label or area.town
+
+
+def carousel_messages(ctx: FlowContext, fields: list[str], area: Optional[AreaResolution],
+                      complex_case: bool = False, offset: int = 0) -> tuple[list[dict], int]:
+    """(intro text + carousel, how many windows were shown) — or a 'none found' text."""
+    try:
+        matches = get_directory().search(ctx.municipality, fields, area,
+                                         complex_case=complex_case, limit=offset + PAGE)
+    except KeyError:
+        matches = []
+    page = matches[offset:offset + PAGE]
+    if not page and offset == 0 and not complex_case:
+        # nothing city-wide for the field and no place to measure from: the city's
+        # coordinating department (多機関協働) takes any consultation
+        return carousel_messages(ctx, fields, area, complex_case=True)
+    if not page:
+        return [], 0
+    label = area_label(area)
+    intro = (say("consultation.windows_intro", area=label) if label
+             else say("consultation.windows_intro_no_area"))
+    return [linemsg.text(intro), windows_carousel(page)], len(page)
+
+
+def ask_area(view: ResidentView, lead: list[dict], fields: list[str],
+             complex_case: bool = False) -> list[Action]:
+    question = linemsg.text(say("consultation.ask_area"), area_question_quick_reply())
+    return [reply(*lead, question),
+            stay(view, awaiting="area", fields=fields, complex=complex_case or None)]
+
+
+def show(view: ResidentView, ctx: FlowContext, fields: list[str],
+         area: Optional[AreaResolution], lead: list[dict], complex_case: bool = False,
+         extra: list[Action] | None = None) -> list[Action]:
+    """The carousel for `fields` near `area`, after `lead`, with the quick replies."""
+    if not fields:
+        return [reply(*lead, text("consultation.ask_need")),
+                stay(view, awaiting=None, fields=None)] + (extra or [])
+    shown_messages, shown = carousel_messages(ctx, fields, area, complex_case)
+    if not shown:
+        return [reply(*lead, text("consultation.windows_none", quick=staff_quick_replies(False))),
+                stay(view, awaiting=None, fields=fields)] + (extra or [])
+    after = text("consultation.after_windows", quick=staff_quick_replies())
+    return ([reply(*lead, *shown_messages, after), UpdateCase(windows_shown=True),
+             stay(view, awaiting=None, fields=fields, complex=complex_case or None, shown=shown,
+                  listen=None)] + (extra or []))
+
+
+def for_need(view: ResidentView, ctx: FlowContext, fields: list[str], lead: list[dict],
+             mentioned: Optional[str] = None, complex_case: bool = False,
+             ask_if_unknown: bool = True) -> list[Action]:
+    """Windows for a need: the area named in the message, else the remembered one, else
+    ask first (unless the resident chose to skip)."""
+    learnt: list[Action] = []
+    area = None
+    if mentioned:
+        found = get_directory().resolve_area(ctx.municipality, town=mentioned)
+        if found.status == "resolved":
+            area, learnt = found, remember(view, found)
+    area = area or known_area(view, ctx)
+    if area is None and ask_if_unknown and not view.data.get("area_skipped"):
+        return learnt + ask_area(view, lead, fields, complex_case)
+    return learnt + show(view, ctx, fields, area, lead, complex_case)
+
+
+def more(view: ResidentView, ctx: FlowContext) -> list[Action]:
+    fields = list(view.data.get("fields") or view.case_fields)
+    offset = int(view.data.get("shown") or 0)
+    messages, shown = carousel_messages(ctx, fields, known_area(view, ctx),
+                                        bool(view.data.get("complex")), offset)
+    if not shown:
+        return [reply(text("consultation.more_windows_none", quick=staff_quick_replies(False)))]
+    after = text("consultation.after_windows", quick=staff_quick_replies())
+    return [reply(*messages, after), UpdateCase(windows_shown=True),
+            stay(view, shown=offset + shown)]
+
+
+def nearby(view: ResidentView, ctx: FlowContext) -> list[Action]:
+    """近くの窓口 (rich menu / menu): the case's fields near the resident, asking what is
+    needed or where they live first when unknown."""
+    fields = list(view.case_fields or view.data.get("fields") or [])
+    if not fields:                      # what is needed first; the area when it matters
+        return [reply(text("consultation.ask_need")), stay(view, awaiting=None)]
+    return for_need(view, ctx, fields, [])
+
+
+def on_area_postback(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
+    """Answers to the area question (bot.directory.flex quick replies)."""
+    choice = inbound.data.get("choice")
+    fields = list(view.data.get("fields") or view.case_fields or [])
+    complex_case = bool(view.data.get("complex"))
+    if choice == "text":
+        example = "・".join(_examples(ctx))
+        return [reply(text("consultation.ask_area_text", example=example)),
+                stay(view, awaiting="area_text", fields=fields)]
+    if choice == "postal":
+        return [reply(text("consultation.ask_postal")), stay(view, awaiting="postal", fields=fields)]
+    if choice == "town" and inbound.data.get("town"):
+        found = get_directory().resolve_area(ctx.municipality, town=inbound.data["town"])
+        return answered(view, ctx, found, fields, complex_case)
+    # skip, or none of the offered towns: the city-wide windows
+    key = "consultation.area_skipped" if choice == "skip" else "consultation.area_unknown"
+    return show(_skipped(view), ctx, fields, None, [text(key)], complex_case)
+
+
+def on_location(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
+    if inbound.lat is None or inbound.lng is None:
+        return [reply(text("consultation.ask_area", quick=area_question_quick_reply()))]
+    found = get_directory().resolve_area(ctx.municipality, lat=inbound.lat, lng=inbound.lng)
+    fields = list(view.data.get("fields") or view.case_fields or [])
+    return answered(view, ctx, found, fields, bool(view.data.get("complex")), from_location=True)
+
+
+def on_typed_area(view: ResidentView, ctx: FlowContext, typed: str) -> list[Action] | None:
+    """A typed answer while the area was asked; None when it is not a place (then the
+    message is read as a consultation)."""
+    if len(typed) > AREA_TEXT_MAX:
+        return None
+    found = area_from_text(ctx, typed, postal=view.data.get("awaiting") == "postal")
+    if found.status == "unknown" and view.data.get("awaiting") == "area":
+        return None
+    fields = list(view.data.get("fields") or view.case_fields or [])
+    return answered(view, ctx, found, fields, bool(view.data.get("complex")))
+
+
+def answered(view: ResidentView, ctx: FlowContext, found: AreaResolution, fields: list[str],
+             complex_case: bool, from_location: bool = False) -> list[Action]:
+    if found.status == "ambiguous":
+        return [reply(linemsg.text(say("consultation.area_ambiguous"),
+                                   ambiguous_area_quick_reply(found))),
+                stay(view, awaiting="area", fields=fields)]
+    if found.status != "resolved":
+        return show(_skipped(view), ctx, fields, None, [text("consultation.area_unknown")],
+                    complex_case)
+    label = area_label(found) if not from_location else None
+    lead = [text("consultation.area_saved", area=label)] if label and view.terms_consent else []
+    return remember(view, found) + show(view, ctx, fields, found, lead, complex_case)
+
+
+def _skipped(view: ResidentView) -> ResidentView:
+    from dataclasses import replace
+    return replace(view, data={**(view.data if view.step == "consult" else {}),
+                               "area_skipped": True})
+
+
+def _examples(ctx: FlowContext) -> list[str]:
+    try:
+        areas = get_directory().municipality(ctx.municipality).areas
+    except KeyError:
+        return ["〇〇町"]
+    names = [a.name for a in areas if a.kind != "catchment"][:2]
+    return names or ["〇〇町"]
