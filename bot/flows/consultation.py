@@ -139,8 +139,8 @@ def on_postback(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[
     if action == "pick_window":
         return pick_window(data.get("id", ""), ctx)
     if action == "no_phone":
-        return [reply(text("consultation.no_phone",
-                           general=questions.general_contact_message(ctx)["text"]))]
+        return [reply(text("consultation.no_phone", city=ctx.city,
+                           quick=staff_quick_replies(more=False)))]
     if action == "no_map":
         return [reply(text("consultation.no_map"))]
     return [reply(commands.menu_message())]
@@ -174,7 +174,7 @@ def menu_action(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[
     consented = bool(view.terms_consent)
     if wants == "emergency":
         body = say("consultation.menu_emergency",
-                   lines=lines_text("emergency", ("suicide", "dv", "child")))
+                   lines=lines_text("emergency", ("suicide", "dv", "child"), limit=6))
         return [reply(linemsg.text(body))]
     if wants == "help":
         return [reply(text("consultation.menu_help", hours=ctx.hours.label(),

@@ -22,8 +22,12 @@ def simple_answers(analysis, ctx: FlowContext) -> list[dict]:
 
 
 def general_contact_message(ctx: FlowContext) -> dict:
+    # the city's own general number only: the 多機関協働 fallback of
+    # Directory.general_contact is a welfare window, not where ごみ or 住民票 questions go
+    directory, window = get_directory(), None
     try:
-        window = get_directory().general_contact(ctx.municipality)
+        ref = directory.municipality(ctx.municipality).general_contact
+        window = directory.window(ref) if ref else None
     except KeyError:
         window = None
     if window is not None and window.phone:
