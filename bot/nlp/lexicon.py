@@ -113,7 +113,51 @@ def _compile_phrase(text: str):
     return tuple(elements), tuple(gaps), neg
 
 
+def _trie_pattern(terms: list[str]) -> str:
+    """One regex for many literal terms, as a trie: (?:ab(?:c|d)?|e...).  At every node longer
+    continuations are tried first, so a match is the longest term at that position (the same
+    choice as an alternation sorted longest first) but without trying every term at every
+    character.  A term ending in a Latin letter only ends before a non-letter."""
+    trie: dict = {}
+    for t in terms:
+        node = trie
+        for ch in t:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict, last: str) -> str:
+        alts = [re.escape(ch) + build(child, ch) for ch, child in sorted(node.items()) if ch != ""]
+        end = "" in node
+        if end:
+            tail = r"(?![a-z])" if last.isascii() and last.isalpha() else ""
+        if not alts:
+            return tail if end else ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if not end:
+            return body
+        return f"(?:{body}|{tail})" if tail else (f"(?:{body})?" if len(alts) == 1 else body + "?")
+
+    return build(trie, "")
+
+
 def _term_regex(terms: list[str]) -> re.Pattern | None:
+    if not terms:
+        return None
+    terms = sorted(set(terms))
+    ascii_start = [t for t in terms if t[0].isascii() and t[0].isalnum()]
+    other = [t for t in terms if not (t[0].isascii() and t[0].isalnum())]
+    parts = []
+    if ascii_start:
+        parts.append(r"(?<![a-z0-9])" + _trie_pattern(ascii_start))
+    if other:
+        # a first-character class up front lets the regex engine skip positions quickly
+        first = "".join(sorted({re.escape(t[0]) for t in other}))
+        parts.append(f"(?=[{first}])" + _trie_pattern(other))
+    return re.compile("|".join(parts))
+
+
+def _term_regex_plain(terms: list[str]) -> re.Pattern | None:
+    """The straightforward alternation (longest first); kept to check the trie against."""
     if not terms:
         return None
     parts = []

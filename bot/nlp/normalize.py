@@ -8,8 +8,10 @@ the original character it came from.  The original string is never changed.
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import neologdn
 
@@ -73,7 +75,17 @@ def _nfkc_chars(text: str) -> tuple[list[str], list[int]]:
     return out, offs
 
 
+# Text the character loop below would leave unchanged: already NFKC, no upper-case Latin, no
+# spaces/tabs, no elongation after kana/kanji, no small vowel after hiragana, no run of 3.
+_NEEDS_LOOP = re.compile(r"^[" + _DASHES + r"]|[A-Z \t\r\u3000\u00a0]|[\u3041-\u309f\u4e00-\u9fff々" + _DASHES + r"][" + _DASHES
+                         + r"]|[\u3041-\u309f][" + _SMALL_VOWELS + r"]|(.)\1\1")
+
+
+@lru_cache(maxsize=4096)
 def normalize(original: str) -> Normalized:
+    """Cached: a resident's recent messages are normalised again as context of the next one."""
+    if not _NEEDS_LOOP.search(original) and unicodedata.is_normalized("NFKC", original):
+        return _finish(original, list(range(len(original))))
     chars, offs = _nfkc_chars(original)
     res: list[str] = []
     roffs: list[int] = []
@@ -117,7 +129,11 @@ def normalize(original: str) -> Normalized:
                 continue
         res.append(c)
         roffs.append(offs[k])
-    text = "".join(res)
+    return _finish(original, roffs, "".join(res))
+
+
+def _finish(original: str, roffs: list[int], text: str | None = None) -> Normalized:
+    text = original if text is None else text
     final = neologdn.normalize(text, repeat=3) if text else text
     if final != text:
         # compose the offset map through neologdn's edits

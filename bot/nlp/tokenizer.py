@@ -59,26 +59,47 @@ def get_tagger():
     return _TAGGER
 
 
+# feature_raw -> (lemma, base, pos1, pos2, cform); parsing the raw CSV once per distinct
+# feature string is much cheaper than building fugashi's feature tuple for every node.
+_FEATURES: dict[str, tuple] = {}
+_FEATURES_MAX = 300_000
+
+
+def _features(raw: str, node) -> tuple:
+    v = _FEATURES.get(raw)
+    if v is not None:
+        return v
+    parts = raw.split(",", 11)
+    if len(parts) >= 11 and not any('"' in p for p in parts[:11]):
+        pos1, pos2, cform, lemma, base = parts[0], parts[1], parts[5], parts[7], parts[10]
+    elif len(parts) >= 6 and '"' not in raw:  # unknown word: pos only
+        pos1, pos2, cform, lemma, base = parts[0], parts[1], parts[5], "*", "*"
+    else:
+        f = node.feature
+        pos1, pos2, cform, lemma, base = f.pos1, f.pos2, f.cForm or "*", f.lemma or "*", f.orthBase or "*"
+    # unidic lemmas may carry a "-English" suffix (e.g. "バス-bus")
+    if "-" in lemma and not lemma.startswith("-"):
+        lemma = lemma.split("-", 1)[0]
+    v = (None if lemma == "*" else lemma, None if base == "*" else base, pos1, pos2, cform or "*")
+    if len(_FEATURES) >= _FEATURES_MAX:
+        _FEATURES.clear()
+    _FEATURES[raw] = v
+    return v
+
+
 def tokenize(text: str) -> list[Token]:
     tagger = get_tagger()
     out: list[Token] = []
+    append = out.append
+    find = text.find
     pos = 0
     for node in tagger(text):
         surf = node.surface
-        start = text.find(surf, pos) if surf else pos
+        start = find(surf, pos) if surf else pos
         if start < 0:
             start = pos + len(node.white_space)
         end = start + len(surf)
         pos = end
-        f = node.feature
-        lemma = f.lemma or surf
-        base = f.orthBase or surf
-        if lemma == "*" or lemma is None:
-            lemma = surf
-        if base == "*" or base is None:
-            base = surf
-        # unidic lemmas may carry a "-English" suffix (e.g. "バス-bus")
-        if "-" in lemma and not lemma.startswith("-"):
-            lemma = lemma.split("-", 1)[0]
-        out.append(Token(surf, lemma, base, f.pos1, f.pos2, f.cForm or "*", start, end))
+        lemma, base, pos1, pos2, cform = _features(node.feature_raw, node)
+        append(Token(surf, lemma or surf, base or surf, pos1, pos2, cform, start, end))
     return out
