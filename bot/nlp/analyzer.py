@@ -88,6 +88,14 @@ _PILL_QTY = frozenset({"全部", "大量", "纏める", "まとめる", "一気"
 _PILL_QTY_RE = re.compile(r"全部|ぜんぶ|大量|まとめ|一気|全て|ありったけ|山ほど|やまほど|いっぱい|一杯|たくさん|沢山|何十|何錠|"
                           r"ためて|ためた|ためと|貯め|溜め|集め|あつめ|[0-9０-９]+錠|[0-9]+箱|一箱|箱ごと")
 _ACQUIRE_RE = re.compile(r"^[をはもの]?(買っ|買い|買う|購入|用意|準備|貯め|溜め|ため|集め|あつめ|揃え|そろえ|かっ|かい|ようい|じゅんび|手に入れ|てにいれ)")
+# risk categories that can raise the level on their own or with others; context-only ones
+# (child_words, now, past, ...) cannot.
+_RISK_TRIGGERS = frozenset({"ideation", "despair", "means", "imminent", "selfharm", "selfharm_now", "farewell",
+                            "farewell_weak", "violence", "sexual", "weapon", "threat_kill", "hiding", "child_now",
+                            "neglect_child", "exposure", "missing", "welfare_check", "person_now", "no_food",
+                            "not_eating", "lifeline", "place"})
+_RISK_TOKENS = frozenset({"薬", "くすり", "睡眠薬", "錠剤", "風邪薬", "頭痛薬", "精神薬", "処方薬", "眠剤", "安定剤",
+                          "睡眠導入剤", "食べる", "食う", "口にする"})
 _SUICIDE_MEANS = frozenset({"ロープ", "ろーぷ", "練炭", "れんたん", "首吊り", "首つり", "くびつり", "硫化水素", "遺書", "睡眠薬"})
 _STRONG_PLACES = frozenset({"線路", "柵の外", "樹海", "崖", "崖っぷち"})
 _DAYS = frozenset({"何日", "日", "週間", "ずっと", "何も", "まとも", "ほとんど", "一週間", "三日", "丸一日", "昨日", "何日間", "数日", "ここ"})
@@ -100,7 +108,7 @@ _SCOPE_OK_LEMMAS = frozenset({
 _NOT_NEG_BEFORE = frozenset({"しか", "堪る", "たまる", "仕方", "仕様", "しょう", "違い", "知れる", "しれる", "以外", "外"})
 
 
-@dataclass
+@dataclass(slots=True)
 class Hit:
     category: str
     target: str
@@ -145,21 +153,22 @@ def _build_doc(text: str, context: Sequence[str]) -> _Doc:
         base = len(joined) - len(normalize(text).text)
         norm = Normalized(text, joined, tuple(offs))
     ntext = norm.text
-    kata = sum(1 for ch in ntext if "\u30a1" <= ch <= "\u30fa")
-    jp = sum(1 for ch in ntext if "\u3041" <= ch <= "\u30fa" or "\u4e00" <= ch <= "\u9fff")
-    kata_text = bool(jp and kata / jp > 0.7 and jp >= 4)
-    tokens = tokenize(to_hiragana(ntext) if kata_text else ntext)
-    char_tok = [-1] * (len(ntext) + 1)
+    hira = to_hiragana(ntext)
+    kata = len(ntext) - sum(1 for a, b in zip(ntext, hira) if a == b)  # katakana folded to hiragana
+    kata_text = False
+    if kata >= 3:
+        jp = len(_JP_RE.findall(ntext))
+        kata_text = bool(jp and kata / jp > 0.7 and jp >= 4)
+    tokens = tokenize(hira if kata_text else ntext)
+    # char -> token index; characters between tokens (whitespace) map to the next token
+    char_tok: list[int] = []
+    pos = 0
     for i, t in enumerate(tokens):
-        for c in range(t.start, t.end):
-            char_tok[c] = i
-    # fill gaps (whitespace) with the next token index
-    nxt = len(tokens)
-    for c in range(len(ntext), -1, -1):
-        if char_tok[c] == -1:
-            char_tok[c] = nxt
-        else:
-            nxt = char_tok[c]
+        if t.start > pos:
+            char_tok.extend([i] * (t.start - pos))
+        char_tok.extend([i] * (t.end - t.start))
+        pos = t.end
+    char_tok.extend([len(tokens)] * (len(ntext) + 1 - pos))
     sent: list[int] = []
     clause: list[int] = []
     s = c_id = 0
@@ -177,7 +186,10 @@ def _build_doc(text: str, context: Sequence[str]) -> _Doc:
         elif (t.pos1 == "補助記号" and t.surface in "、,，") or (t.pos2 == "接続助詞" and t.surface in _CLAUSE_CONJ):
             c_id += 1
         prev_end = t.end
-    return _Doc(norm, ntext, to_hiragana(ntext), tokens, char_tok, sent, clause, base, kata_text)
+    return _Doc(norm, ntext, hira, tokens, char_tok, sent, clause, base, kata_text)
+
+
+_JP_RE = re.compile(r"[\u3041-\u30fa\u4e00-\u9fff]")
 
 
 def _is_kata(ch: str) -> bool:
@@ -270,6 +282,11 @@ def _collect_hits(doc: _Doc, lex: Lexicon) -> list[Hit]:
     hits: list[Hit] = []
     toks = doc.tokens
     index = lex.index
+    doc_keys: set[str] = set()
+    for t in toks:
+        doc_keys.add(t.lemma)
+        doc_keys.add(t.base)
+        doc_keys.add(t.surface)
     for i, t in enumerate(toks):
         cands = index.get(t.lemma)
         b = index.get(t.base) if t.base != t.lemma else None
@@ -286,9 +303,17 @@ def _collect_hits(doc: _Doc, lex: Lexicon) -> list[Hit]:
         else:
             continue
         for p in pats:
-            end = _match_at(toks, i, p) if len(p.elements) > 1 or p.neg else i + 1
-            if end > 0:
-                hits.append(Hit(p.category, p.target, p.weight, t.start, toks[end - 1].end, i, end, p.text))
+            if p.simple:
+                hits.append(Hit(p.category, p.target, p.weight, t.start, t.end, i, i + 1, p.text))
+                continue
+            # every later element must occur somewhere in the message, or the pattern cannot match
+            for e in p.elements[1:]:
+                if e.isdisjoint(doc_keys):
+                    break
+            else:
+                end = _match_at(toks, i, p)
+                if end > 0:
+                    hits.append(Hit(p.category, p.target, p.weight, t.start, toks[end - 1].end, i, end, p.text))
     for rx, terms, text in ((lex.surface_re, lex.surface_terms, doc.text), (lex.kana_re, lex.kana_terms, doc.hira)):
         if rx is None:
             continue
@@ -401,6 +426,8 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
     by_cat: dict[tuple[str, str], list[Hit]] = {}
     for h in hits:
         by_cat.setdefault((h.category, h.target), []).append(h)
+    present = {t for c, t in by_cat if c == "risk"}
+    tok_lemmas = {t.lemma for t in toks}
 
     def get(cat: str, target: str) -> list[Hit]:
         return by_cat.get((cat, target), [])
@@ -490,213 +517,218 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
             if e not in evidence:
                 evidence.append(e)
 
-    ideation = active("ideation")
-    ideation_strong = [h for h in ideation if h.weight >= 0.8]
-    despair = active("despair")
-    means = active("means", 1.0)
-    means_any = active("means")
-    imminent = active("imminent")
-    selfharm = active("selfharm")
-    selfharm_now = active("selfharm_now")
-    farewell = active("farewell")
-    farewell_weak = active("farewell_weak")
-    unreachable = get("risk", "unreachable")
-    lemmas = {t.lemma for t in toks}
-    surfaces = {t.surface for t in toks}
+    # cheap pre-filter: most messages have no word that can raise the risk level
+    child_words: list[Hit] = []
+    elder_words: list[Hit] = []
+    risky = bool(present & _RISK_TRIGGERS) or bool(tok_lemmas & _RISK_TOKENS) or "od" in doc.text
+    if risky:
+        ideation = active("ideation")
+        ideation_strong = [h for h in ideation if h.weight >= 0.8]
+        despair = active("despair")
+        means = active("means", 1.0)
+        means_any = active("means")
+        imminent = active("imminent")
+        selfharm = active("selfharm")
+        selfharm_now = active("selfharm_now")
+        farewell = active("farewell")
+        farewell_weak = active("farewell_weak")
+        unreachable = get("risk", "unreachable")
+        lemmas = {t.lemma for t in toks}
+        surfaces = {t.surface for t in toks}
 
-    # pills at hand in quantity (薬なら山ほどある / 睡眠薬ためてる) count as a means
-    pill_toks = [i for i, t in enumerate(toks) if t.lemma in _PILLS or t.surface in _PILLS]
-    pills_qty = bool(pill_toks) and bool(_PILL_QTY_RE.search(doc.hira))
-    if pills_qty:
-        means_any = means_any + [Hit("risk", "means", 1.0, toks[i].start, toks[i].end, i, i + 1, toks[i].surface)
-                                 for i in pill_toks[:1]]
-    # a means acquired (ロープ買った / 練炭を用意した) is a plan
-    acquired = []
-    for h in means_any + imminent:
-        tail = doc.hira[h.end:h.end + 8]
-        if _ACQUIRE_RE.match(tail) or any(a.t0 >= h.t1 and a.t0 - h.t1 <= 3 and sent_of(a) == sent_of(h)
-                                          for a in get("risk", "acquire")):
-            acquired.append(h)
-    # presence at a dangerous place (橋の上にいる / 線路に行きます / 柵の外にいる)
-    at_place = []
-    for h in active("place"):
-        k = h.t1
-        while k < len(toks) and toks[k].pos1 in ("助詞",) and k < h.t1 + 3:
-            k += 1
-        if k >= len(toks):
-            continue
-        t = toks[k]
-        here = t.lemma in ("居る", "いる", "来る", "着く", "立つ", "登る", "上る") or t.surface in ("いる", "いま", "おる", "来た", "きた")
-        going = t.lemma in ("行く", "向かう") or t.surface.startswith(("行", "いぐ", "行ぐ"))
-        strong = h.key in _STRONG_PLACES
-        if here or (going and (strong or lemmas & {"今から", "これから", "今夜"} or "今から" in doc.text)):
-            at_place.append(h)
-
-    if ideation_strong:
-        raise_to(1, "suicide", ideation_strong)
-    if ideation and means_any:
-        raise_to(2, "suicide", ideation + means_any)
-    if [d for d in despair if d.weight >= 1.0] and means:
-        raise_to(2, "suicide", despair + means)
-    if imminent:
-        raise_to(2, "suicide", imminent)
-    if acquired and (ideation or despair or any(h.key in _SUICIDE_MEANS for h in acquired)):
-        raise_to(2, "suicide", acquired)
-    if at_place and (ideation or despair or farewell or means_any or any(h.key in _STRONG_PLACES for h in at_place)):
-        raise_to(2, "suicide", at_place + ideation + despair)
-    if ideation and unreachable:
-        raise_to(2, "suicide", ideation + unreachable)
-    if selfharm:
-        raise_to(1, "selfharm", selfharm)
-    if selfharm_now:
-        raise_to(2, "selfharm", selfharm_now)
-    # overdose split over messages: 薬 ... 全部/大量 ... 飲む
-    if (pill_toks or "od" in doc.text) and ((lemmas | surfaces) & _PILL_QTY or _PILL_QTY_RE.search(doc.hira)) \
-            and ("飲む" in lemmas or "のむ" in surfaces or "飲ん" in doc.text):
-        if not any(h.target == "metaphor" for h in hits):
-            ev = [Hit("risk", "od", 1, t.start, t.end, i, i + 1, t.surface) for i, t in enumerate(toks)
-                  if t.lemma in ("薬", "睡眠薬", "全部", "大量", "飲む")]
-            raise_to(2, "selfharm", ev)
-    if farewell:
-        raise_to(1, "suicide", farewell)
-    if (farewell or farewell_weak) and (unreachable or means_any or ideation):
-        raise_to(2, "suicide", farewell + farewell_weak + unreachable)
-
-    violence = active("violence")
-    sexual = active("sexual")
-    partner = get("risk", "partner_words")
-    child_words = [h for h in get("risk", "child_words") if not _scope_negated(toks, h.t1)]
-    elder_words = get("risk", "elder_words")
-    elder_strong = [h for h in elder_words if h.weight >= 1.0]
-    female = get("risk", "female_words")
-    now_words = [n for n in get("risk", "now") if not any(_overlaps(n.start, n.end, a, b) for a, b in resolved_spans)]
-    explicit_now = [n for n in now_words if n.key in ("今", "いま", "今も", "さっき", "さっきから", "今すぐ", "現在")]
-    habitual = get("risk", "habitual")
-    routine_words = habitual + get("risk", "past_time") + get("risk", "hearsay")
-    weapon = active("weapon")
-    threat = active("threat_kill")
-    hiding = active("hiding")
-    # asking where to consult about DV/stalking, with no one named, is not a disclosure
-    if violence and not (partner or child_words or elder_words) and _is_info_question(doc.text[base:]) \
-            and all(toks[min(h.t0, len(toks) - 1)].pos1 == "名詞" for h in violence):
-        for h in violence:
-            if (h.start, h.end) not in mention_keys:
-                mention_keys.add((h.start, h.end))
-                mention_reasons.append((h.start, h.end, "info"))
-                mentions.append(RiskMention(_span(doc, h.start, h.end), "info"))
-        violence = []
-    # a child who is the one hitting (息子に叩かれる) is not the child in danger
-    if child_words and violence:
-        def _agent(c: Hit) -> bool:
-            if c.t1 < len(toks) and toks[c.t1].surface in ("に", "から"):
-                return any(sent_of(v) == sent_of(c) and any(t.lemma in ("れる", "られる") for t in toks[v.t0:v.t1 + 2])
-                           for v in violence)
-            nxt = toks[c.t1] if c.t1 < len(toks) else None
-            return bool(nxt and nxt.surface == "さん" and c.t1 + 1 < len(toks) and toks[c.t1 + 1].surface in ("に", "から"))
-        child_words = [c for c in child_words if not _agent(c)]
-    _vs: dict[int, float] = {}
-    for h in violence:  # one score per starting token (脅す / 脅される are one word)
-        _vs[h.t0] = max(_vs.get(h.t0, 0.0), h.weight)
-    v_score = sum(_vs.values())
-    if violence and (v_score >= 1.0 or partner):
-        # happening now?
-        now = bool(weapon or threat)
-        for h in violence:
+        # pills at hand in quantity (薬なら山ほどある / 睡眠薬ためてる) count as a means
+        pill_toks = [i for i, t in enumerate(toks) if t.lemma in _PILLS or t.surface in _PILLS]
+        pills_qty = bool(pill_toks) and bool(_PILL_QTY_RE.search(doc.hira))
+        if pills_qty:
+            means_any = means_any + [Hit("risk", "means", 1.0, toks[i].start, toks[i].end, i, i + 1, toks[i].surface)
+                                     for i in pill_toks[:1]]
+        # a means acquired (ロープ買った / 練炭を用意した) is a plan
+        acquired = []
+        for h in means_any + imminent:
+            tail = doc.hira[h.end:h.end + 8]
+            if _ACQUIRE_RE.match(tail) or any(a.t0 >= h.t1 and a.t0 - h.t1 <= 3 and sent_of(a) == sent_of(h)
+                                              for a in get("risk", "acquire")):
+                acquired.append(h)
+        # presence at a dangerous place (橋の上にいる / 線路に行きます / 柵の外にいる)
+        at_place = []
+        for h in active("place"):
             k = h.t1
-            seen_prog = False
-            while k < len(toks) and k < h.t1 + 6:
-                t = toks[k]
-                if t.lemma in ("てる", "でる", "居る", "いる", "とる", "おる") and t.pos1 in ("助動詞", "動詞"):
-                    seen_prog = True
-                elif t.lemma == "た" and t.pos1 == "助動詞":
-                    seen_prog = False
-                    break
-                elif t.surface in _SENT_END:
+            while k < len(toks) and toks[k].pos1 in ("助詞",) and k < h.t1 + 3:
+                k += 1
+            if k >= len(toks):
+                continue
+            t = toks[k]
+            here = t.lemma in ("居る", "いる", "来る", "着く", "立つ", "登る", "上る") or t.surface in ("いる", "いま", "おる", "来た", "きた")
+            going = t.lemma in ("行く", "向かう") or t.surface.startswith(("行", "いぐ", "行ぐ"))
+            strong = h.key in _STRONG_PLACES
+            if here or (going and (strong or lemmas & {"今から", "これから", "今夜"} or "今から" in doc.text)):
+                at_place.append(h)
+
+        if ideation_strong:
+            raise_to(1, "suicide", ideation_strong)
+        if ideation and means_any:
+            raise_to(2, "suicide", ideation + means_any)
+        if [d for d in despair if d.weight >= 1.0] and means:
+            raise_to(2, "suicide", despair + means)
+        if imminent:
+            raise_to(2, "suicide", imminent)
+        if acquired and (ideation or despair or any(h.key in _SUICIDE_MEANS for h in acquired)):
+            raise_to(2, "suicide", acquired)
+        if at_place and (ideation or despair or farewell or means_any or any(h.key in _STRONG_PLACES for h in at_place)):
+            raise_to(2, "suicide", at_place + ideation + despair)
+        if ideation and unreachable:
+            raise_to(2, "suicide", ideation + unreachable)
+        if selfharm:
+            raise_to(1, "selfharm", selfharm)
+        if selfharm_now:
+            raise_to(2, "selfharm", selfharm_now)
+        # overdose split over messages: 薬 ... 全部/大量 ... 飲む
+        if (pill_toks or "od" in doc.text) and ((lemmas | surfaces) & _PILL_QTY or _PILL_QTY_RE.search(doc.hira)) \
+                and ("飲む" in lemmas or "のむ" in surfaces or "飲ん" in doc.text):
+            if not any(h.target == "metaphor" for h in hits):
+                ev = [Hit("risk", "od", 1, t.start, t.end, i, i + 1, t.surface) for i, t in enumerate(toks)
+                      if t.lemma in ("薬", "睡眠薬", "全部", "大量", "飲む")]
+                raise_to(2, "selfharm", ev)
+        if farewell:
+            raise_to(1, "suicide", farewell)
+        if (farewell or farewell_weak) and (unreachable or means_any or ideation):
+            raise_to(2, "suicide", farewell + farewell_weak + unreachable)
+
+        violence = active("violence")
+        sexual = active("sexual")
+        partner = get("risk", "partner_words")
+        child_words = [h for h in get("risk", "child_words") if not _scope_negated(toks, h.t1)]
+        elder_words = get("risk", "elder_words")
+        elder_strong = [h for h in elder_words if h.weight >= 1.0]
+        female = get("risk", "female_words")
+        now_words = [n for n in get("risk", "now") if not any(_overlaps(n.start, n.end, a, b) for a, b in resolved_spans)]
+        explicit_now = [n for n in now_words if n.key in ("今", "いま", "今も", "さっき", "さっきから", "今すぐ", "現在")]
+        habitual = get("risk", "habitual")
+        routine_words = habitual + get("risk", "past_time") + get("risk", "hearsay")
+        weapon = active("weapon")
+        threat = active("threat_kill")
+        hiding = active("hiding")
+        # asking where to consult about DV/stalking, with no one named, is not a disclosure
+        if violence and not (partner or child_words or elder_words) and _is_info_question(doc.text[base:]) \
+                and all(toks[min(h.t0, len(toks) - 1)].pos1 == "名詞" for h in violence):
+            for h in violence:
+                if (h.start, h.end) not in mention_keys:
+                    mention_keys.add((h.start, h.end))
+                    mention_reasons.append((h.start, h.end, "info"))
+                    mentions.append(RiskMention(_span(doc, h.start, h.end), "info"))
+            violence = []
+        # a child who is the one hitting (息子に叩かれる) is not the child in danger
+        if child_words and violence:
+            def _agent(c: Hit) -> bool:
+                if c.t1 < len(toks) and toks[c.t1].surface in ("に", "から"):
+                    return any(sent_of(v) == sent_of(c) and any(t.lemma in ("れる", "られる") for t in toks[v.t0:v.t1 + 2])
+                               for v in violence)
+                nxt = toks[c.t1] if c.t1 < len(toks) else None
+                return bool(nxt and nxt.surface == "さん" and c.t1 + 1 < len(toks) and toks[c.t1 + 1].surface in ("に", "から"))
+            child_words = [c for c in child_words if not _agent(c)]
+        _vs: dict[int, float] = {}
+        for h in violence:  # one score per starting token (脅す / 脅される are one word)
+            _vs[h.t0] = max(_vs.get(h.t0, 0.0), h.weight)
+        v_score = sum(_vs.values())
+        if violence and (v_score >= 1.0 or partner):
+            # happening now?
+            now = bool(weapon or threat)
+            for h in violence:
+                k = h.t1
+                seen_prog = False
+                while k < len(toks) and k < h.t1 + 6:
+                    t = toks[k]
+                    if t.lemma in ("てる", "でる", "居る", "いる", "とる", "おる") and t.pos1 in ("助動詞", "動詞"):
+                        seen_prog = True
+                    elif t.lemma == "た" and t.pos1 == "助動詞":
+                        seen_prog = False
+                        break
+                    elif t.surface in _SENT_END:
+                        break
+                    k += 1
+                routine = any(abs(sent_of(x) - sent_of(h)) <= 1 for x in routine_words)
+                if seen_prog and h.weight >= 1.0 and h.key in _PHYSICAL and (not routine or explicit_now):
+                    now = True
+                if h.weight >= 1.0 and any(abs(sent_of(n) - sent_of(h)) <= 1 for n in explicit_now):
+                    now = True
+            if hiding and any(h.weight >= 1.0 for h in violence):
+                now = True
+            lv = 2 if now else 1
+            if partner:
+                raise_to(lv, "dv", violence)
+            peers = [h for h in get("risk", "peer_words") if h.t1 < len(toks) and toks[h.t1].surface in ("に", "から")]
+            if peers and not partner:
+                lv = min(lv, 1)
+                child_words = []
+                violence = [] if all(sent_of(p) in {sent_of(v) for v in violence} for p in peers) else violence
+            if child_words and any(abs(sent_of(c) - sent_of(v)) <= 0 for c in child_words for v in violence):
+                raise_to(lv, "child", violence)
+            if elder_strong and any(sent_of(c) == sent_of(v) for c in elder_strong for v in violence):
+                raise_to(lv, "elder", violence)
+            if not partner and level < lv and violence:
+                raise_to(lv, "violence", violence)
+            elif violence and (not kinds or all(k not in kinds for k in ("dv", "child", "elder"))):
+                raise_to(lv, "violence", violence)
+        if sexual:
+            raise_to(1, "dv", sexual)
+        brandish = [h for h in violence if h.key in ("振り回す", "刃物を向ける", "包丁を向ける", "包丁を持つ", "ナイフを持つ")]
+        if weapon and (brandish or hiding):
+            raise_to(2, "dv" if partner else "violence", weapon + brandish + hiding)
+        if threat and (weapon or partner or child_words):
+            raise_to(2, "violence", threat + weapon)
+        distress = active("child_now")
+        child_now = [h for h in distress
+                     if not any(sent_of(x) == sent_of(h) for x in habitual) or any(sent_of(n) == sent_of(h) for n in explicit_now)]
+        if child_now and child_words:
+            loud = [h for h in violence] + [h for h in get("risk", "violence") if h.key.startswith("怒鳴")]
+            if loud or len(child_now) >= 2 or any(n.key in ("今も", "続いている", "ずっと続く") for n in now_words):
+                raise_to(2, "child", child_now + loud)
+            else:
+                raise_to(1, "child", child_now)
+        elif distress and female and not child_words:
+            # 隣から毎晩女の人の悲鳴が聞こえる
+            raise_to(2 if explicit_now and not habitual else 1, "dv", distress + female)
+        neglect = active("neglect_child")
+        if neglect and child_words:
+            raise_to(1, "child", neglect)
+        hazard = get("risk", "hazard")
+        exposure = active("exposure")
+        if exposure and child_words:
+            now_ = explicit_now or (hazard and not habitual)
+            raise_to(2 if now_ else 1, "child", exposure + hazard)
+        missing = active("missing")
+        if missing and (elder_strong or (elder_words and (hazard or explicit_now))):
+            raise_to(2 if (hazard or explicit_now) else 1, "elder", missing + hazard)
+        welfare = active("welfare_check")
+        if welfare and elder_words:
+            raise_to(1, "elder", welfare)
+        person_now = [h for h in active("person_now")
+                      if not any(sent_of(x) == sent_of(h) for x in habitual) or any(sent_of(n) == sent_of(h) for n in explicit_now)]
+        if person_now and (elder_words or child_words or partner or "人" in lemmas or "友達" in lemmas):
+            strong = [h for h in person_now if h.weight >= 1.0]
+            if strong or len(person_now) >= 2:
+                raise_to(2, "elder" if elder_words else "other", person_now)
+        no_food = active("no_food")
+        if no_food and sum(h.weight for h in no_food) >= 1.0:
+            raise_to(1, "no_food", no_food)
+        not_eating = active("not_eating")
+        # 何日も(まともに)食べていない: a negated "eat" with a span of time in the same sentence
+        for i, t in enumerate(toks):
+            if t.lemma in ("食べる", "食う", "口にする") and _neg_follows(toks, i + 1) > 0:
+                if any(toks[j].lemma in _DAYS or toks[j].surface in _DAYS for j in range(len(toks)) if doc.sent[j] == doc.sent[i]):
+                    not_eating.append(Hit("risk", "not_eating", 1.0, t.start, t.end, i, i + 1, t.surface))
+        if not_eating and sum(h.weight for h in not_eating) >= 1.0:
+            raise_to(1, "elder" if elder_strong else "other", not_eating)
+        lifeline = []
+        for h in active("lifeline"):
+            k = h.t1
+            while k < len(toks) and k < h.t1 + 3:
+                if toks[k].lemma in ("てる", "居る", "た", "でる"):
+                    lifeline.append(h)
                     break
                 k += 1
-            routine = any(abs(sent_of(x) - sent_of(h)) <= 1 for x in routine_words)
-            if seen_prog and h.weight >= 1.0 and h.key in _PHYSICAL and (not routine or explicit_now):
-                now = True
-            if h.weight >= 1.0 and any(abs(sent_of(n) - sent_of(h)) <= 1 for n in explicit_now):
-                now = True
-        if hiding and any(h.weight >= 1.0 for h in violence):
-            now = True
-        lv = 2 if now else 1
-        if partner:
-            raise_to(lv, "dv", violence)
-        peers = [h for h in get("risk", "peer_words") if h.t1 < len(toks) and toks[h.t1].surface in ("に", "から")]
-        if peers and not partner:
-            lv = min(lv, 1)
-            child_words = []
-            violence = [] if all(sent_of(p) in {sent_of(v) for v in violence} for p in peers) else violence
-        if child_words and any(abs(sent_of(c) - sent_of(v)) <= 0 for c in child_words for v in violence):
-            raise_to(lv, "child", violence)
-        if elder_strong and any(sent_of(c) == sent_of(v) for c in elder_strong for v in violence):
-            raise_to(lv, "elder", violence)
-        if not partner and level < lv and violence:
-            raise_to(lv, "violence", violence)
-        elif violence and (not kinds or all(k not in kinds for k in ("dv", "child", "elder"))):
-            raise_to(lv, "violence", violence)
-    if sexual:
-        raise_to(1, "dv", sexual)
-    brandish = [h for h in violence if h.key in ("振り回す", "刃物を向ける", "包丁を向ける", "包丁を持つ", "ナイフを持つ")]
-    if weapon and (brandish or hiding):
-        raise_to(2, "dv" if partner else "violence", weapon + brandish + hiding)
-    if threat and (weapon or partner or child_words):
-        raise_to(2, "violence", threat + weapon)
-    distress = active("child_now")
-    child_now = [h for h in distress
-                 if not any(sent_of(x) == sent_of(h) for x in habitual) or any(sent_of(n) == sent_of(h) for n in explicit_now)]
-    if child_now and child_words:
-        loud = [h for h in violence] + [h for h in get("risk", "violence") if h.key.startswith("怒鳴")]
-        if loud or len(child_now) >= 2 or any(n.key in ("今も", "続いている", "ずっと続く") for n in now_words):
-            raise_to(2, "child", child_now + loud)
-        else:
-            raise_to(1, "child", child_now)
-    elif distress and female and not child_words:
-        # 隣から毎晩女の人の悲鳴が聞こえる
-        raise_to(2 if explicit_now and not habitual else 1, "dv", distress + female)
-    neglect = active("neglect_child")
-    if neglect and child_words:
-        raise_to(1, "child", neglect)
-    hazard = get("risk", "hazard")
-    exposure = active("exposure")
-    if exposure and child_words:
-        now_ = explicit_now or (hazard and not habitual)
-        raise_to(2 if now_ else 1, "child", exposure + hazard)
-    missing = active("missing")
-    if missing and (elder_strong or (elder_words and (hazard or explicit_now))):
-        raise_to(2 if (hazard or explicit_now) else 1, "elder", missing + hazard)
-    welfare = active("welfare_check")
-    if welfare and elder_words:
-        raise_to(1, "elder", welfare)
-    person_now = [h for h in active("person_now")
-                  if not any(sent_of(x) == sent_of(h) for x in habitual) or any(sent_of(n) == sent_of(h) for n in explicit_now)]
-    if person_now and (elder_words or child_words or partner or "人" in lemmas or "友達" in lemmas):
-        strong = [h for h in person_now if h.weight >= 1.0]
-        if strong or len(person_now) >= 2:
-            raise_to(2, "elder" if elder_words else "other", person_now)
-    no_food = active("no_food")
-    if no_food and sum(h.weight for h in no_food) >= 1.0:
-        raise_to(1, "no_food", no_food)
-    not_eating = active("not_eating")
-    # 何日も(まともに)食べていない: a negated "eat" with a span of time in the same sentence
-    for i, t in enumerate(toks):
-        if t.lemma in ("食べる", "食う", "口にする") and _neg_follows(toks, i + 1) > 0:
-            if any(toks[j].lemma in _DAYS or toks[j].surface in _DAYS for j in range(len(toks)) if doc.sent[j] == doc.sent[i]):
-                not_eating.append(Hit("risk", "not_eating", 1.0, t.start, t.end, i, i + 1, t.surface))
-    if not_eating and sum(h.weight for h in not_eating) >= 1.0:
-        raise_to(1, "elder" if elder_strong else "other", not_eating)
-    lifeline = []
-    for h in active("lifeline"):
-        k = h.t1
-        while k < len(toks) and k < h.t1 + 3:
-            if toks[k].lemma in ("てる", "居る", "た", "でる"):
-                lifeline.append(h)
-                break
-            k += 1
-    if lifeline and (elder_words or child_words or hazard or get("risk", "cold")):
-        raise_to(1, "other", lifeline)
+        if lifeline and (elder_words or child_words or hazard or get("risk", "cold")):
+            raise_to(1, "other", lifeline)
 
     # ------------------------------------------------------------------ fields
     scores: dict[str, float] = {}

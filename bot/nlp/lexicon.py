@@ -43,6 +43,7 @@ class Pattern:
     gaps: tuple[bool, ...]  # gaps[i]: a gap is allowed before element i
     neg: bool  # a negation must follow the match
     text: str
+    simple: bool = False  # one element, no polarity: a hit on the key alone
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ def compile_lexicon(data: dict) -> Lexicon:
             elements, gaps, neg = _compile_phrase(text)
             if not elements:
                 continue
-            pat = Pattern(pid, category, target, w, elements, gaps, neg, text)
+            pat = Pattern(pid, category, target, w, elements, gaps, neg, text, len(elements) == 1 and not neg)
             pid += 1
             for key in elements[0]:
                 lex.index.setdefault(key, []).append(pat)

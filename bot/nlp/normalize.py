@@ -132,9 +132,17 @@ def normalize(original: str) -> Normalized:
     return _finish(original, roffs, "".join(res))
 
 
+# Characters neologdn leaves alone wherever they stand (checked exhaustively per character and
+# between kana/Latin neighbours); a text made only of them, without a run of 4, skips neologdn.
+_NEOLOGDN_SAFE = re.compile(r"[\u0021-\u007d\u3001-\u301b\u301d-\u302f\u3031-\u309a\u309d-\u30fb\u30fd-\u30ff\u4e00-\u9fff\uff00\uff02\uff07\uff3c\uff40\uff5f-\uff60\uff9e-\uffef\u2000-\u200f\u2016-\u2017\u201a-\u201b\u201e-\u2042\u2044-\u206f\U0001f300-\U0001faff\u2600-\u27bf\u00a0-\u00a4\u00a6-\u00ff]*")
+_RUN4 = re.compile(r"(.)\1\1\1")
+
+
 def _finish(original: str, roffs: list[int], text: str | None = None) -> Normalized:
     text = original if text is None else text
-    final = neologdn.normalize(text, repeat=3) if text else text
+    if not text or (_NEOLOGDN_SAFE.fullmatch(text) and not _RUN4.search(text)):
+        return Normalized(original, text, tuple(roffs))
+    final = neologdn.normalize(text, repeat=3)
     if final != text:
         # compose the offset map through neologdn's edits
         new_offs: list[int] = []
