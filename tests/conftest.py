@@ -108,4 +108,5 @@ def service(database_url) -> Iterator[Service]:
         yield svc
     finally:
         server.stop()
+        svc.engine.dispose()           # return PostgreSQL connections at once
         clock.set_clock(None)

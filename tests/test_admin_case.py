@@ -8,7 +8,6 @@ from sqlmodel import Session, select
 
 from bot.models import AuditLog, Case, FollowUp, Message, Note, Outbox
 from test_admin_support import AdminClient, case_row, make_case, make_staff
-from test_admin_support import release_database_connections  # noqa: F401  (autouse)
 
 ANALYSIS = {
     "text": "母の介護で眠れず、もう死にたいと思うことがあります",

@@ -8,7 +8,6 @@ from sqlmodel import Session
 from bot import clock
 from bot.models import Case, PushCount
 from test_admin_support import AdminClient, make_case, make_staff
-from test_admin_support import release_database_connections  # noqa: F401  (autouse)
 
 WEDNESDAY_10_JST = clock.from_jst(datetime(2026, 11, 25, 10, 0))
 

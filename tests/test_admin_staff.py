@@ -7,7 +7,6 @@ from sqlmodel import Session, select
 
 from bot.models import AdminSession, StaffUser
 from test_admin_support import PASSWORD, AdminClient, make_staff
-from test_admin_support import release_database_connections  # noqa: F401  (autouse)
 
 
 def staff_id(engine, login: str) -> int:

@@ -109,11 +109,3 @@ def resident_for(engine, user_id: str) -> Resident:
         return session.exec(select(Resident).where(Resident.line_user_id == user_id)).one()
 
 
-@pytest.fixture(autouse=True)
-def release_database_connections(request):
-    """Close the service's pooled connections after each test (the shared `service` fixture
-    leaves its engine open; on PostgreSQL that runs into max_connections over a long run)."""
-    yield
-    service = request.node.funcargs.get("service") if hasattr(request.node, "funcargs") else None
-    if service is not None:
-        service.engine.dispose()

@@ -76,17 +76,6 @@ class Chat:
         assert all(r.sent_via == "reply" for r in rows)
 
 
-@pytest.fixture
-def service(database_url):
-    """The conftest's service, with its connection pool closed afterwards (many services
-    in one run must not exhaust the PostgreSQL server's connections)."""
-    svc, server = start_service(database_url)
-    try:
-        yield svc
-    finally:
-        server.stop()
-        clock.set_clock(None)
-        svc.engine.dispose()
 
 
 @pytest.fixture

@@ -22,15 +22,6 @@ pytestmark = pytest.mark.skipif(not DEV_FILE.exists(),
                                 reason=f"{DEV_FILE} is absent (../shared not mounted)")
 
 
-@pytest.fixture
-def service(database_url):
-    svc, server = start_service(database_url)
-    try:
-        yield svc
-    finally:
-        server.stop()
-        clock.set_clock(None)
-        svc.engine.dispose()
 
 
 def _consenting_resident(service, user_id: str) -> None:
