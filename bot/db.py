@@ -1,7 +1,9 @@
 """Engine, sessions and the schema. SQLite by default, PostgreSQL in production."""
 from __future__ import annotations
 
+import threading
 import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
@@ -21,7 +23,10 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # A pool as large as the webhook's thread pool can use, so connections (and their
+        # PRAGMAs) are not opened and closed per request under load.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=20, max_overflow=20)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.drivername == "postgresql":
@@ -57,6 +62,55 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+class WriteGate:
+    """Lets the webhook's one-row insert write before background writers on SQLite.
+
+    SQLite has one writer at a time, and its busy handler makes a waiting writer poll with
+    growing sleeps (1, 2, 5, 10 … 100 ms). A worker writing back to back therefore starves
+    the webhook, whose answer LINE is waiting for. Background writers call `wait_turn()`
+    before each write transaction: while a webhook insert is pending they wait (at most
+    `max_wait_s`, so they are never stopped for long). On PostgreSQL it does nothing.
+    """
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self._changed = threading.Condition()
+        self._urgent = 0
+
+    @contextmanager
+    def urgent(self) -> Iterator[None]:
+        if not self.enabled:
+            yield
+            return
+        with self._changed:
+            self._urgent += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._urgent -= 1
+                if not self._urgent:
+                    self._changed.notify_all()
+
+    def wait_turn(self, max_wait_s: float = 0.2) -> None:
+        if not self.enabled or not self._urgent:
+            return
+        with self._changed:
+            self._changed.wait_for(lambda: not self._urgent, timeout=max_wait_s)
+
+
+_gates: "weakref.WeakKeyDictionary[Engine, WriteGate]" = weakref.WeakKeyDictionary()
+_gates_lock = threading.Lock()
+
+
+def write_gate(engine: Engine) -> WriteGate:
+    with _gates_lock:
+        gate = _gates.get(engine)
+        if gate is None:
+            gate = _gates[engine] = WriteGate(engine.dialect.name == "sqlite")
+        return gate
 
 
 def with_db_retry(work: Callable[[], T], attempts: int = 5, pause_s: float = 0.2) -> T:

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot import clock, linemsg
-from bot.db import session_scope, with_db_retry
+from bot.db import session_scope, with_db_retry, write_gate
 from bot.line_client import LineClient, SendResult
 from bot.models import Message, Outbox, PushCount, Resident
 
@@ -115,6 +115,7 @@ class OutboxSender:
                    claims=Outbox.claims + 1)
 
         def claim() -> bool:
+            write_gate(self.engine).wait_turn()
             with session_scope(self.engine) as session:
                 return session.exec(statement).rowcount == 1  # type: ignore[call-overload]
         return with_db_retry(claim)
@@ -154,6 +155,7 @@ class OutboxSender:
 
     def _finish(self, row_id: int, result: SendResult, via: Optional[str]) -> None:
         def write() -> None:
+            write_gate(self.engine).wait_turn()
             with session_scope(self.engine) as session:
                 row = session.get(Outbox, row_id)
                 row.attempts += 1
@@ -174,6 +176,7 @@ class OutboxSender:
     def _retry_later(self, row_id: int, result: SendResult,
                      keep_reply_token: bool = False) -> None:
         def write() -> None:
+            write_gate(self.engine).wait_turn()
             with session_scope(self.engine) as session:
                 row = session.get(Outbox, row_id)
                 row.attempts += 1

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot import clock
-from bot.db import with_db_retry
+from bot.db import with_db_retry, write_gate
 from bot.models import InboundEvent
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,6 @@ def store_events(engine: Engine, events: list[dict]) -> None:
     rows = [_row(event) for event in events]
     statement = dialect.insert(InboundEvent.__table__).values(rows).on_conflict_do_nothing(
         index_elements=["webhook_event_id"])
-    with Session(engine) as session:
+    with write_gate(engine).urgent(), Session(engine) as session:
         session.exec(statement)  # type: ignore[call-overload]
         session.commit()
