@@ -303,3 +303,37 @@ def test_cli_evaluate_shared_dev_set():
     r = _run(["evaluate", str(dev)])
     assert r.returncode == 0, r.stderr
     assert "handoff accuracy" in r.stdout and "emergency -> none" in r.stdout
+
+
+# ---------------------------------------------------------------- area from the directory
+
+def test_area_boundaries_with_a_town_list():
+    towns = ["福島", "中野", "原", "小杉", "一部", "門田町", "会津若松市"]
+    assert analyze("福島県に住んでます", towns=towns).area is None        # inside 福島県
+    assert analyze("中野さんに相談したい", towns=towns).area is None      # a surname
+    assert analyze("原因がわからない", towns=towns).area is None          # one-character names are not matched
+    assert analyze("一部の書類がない", towns=towns).area is None          # common words are not places
+    assert analyze("小杉駅の近くです", towns=towns).area == "小杉"
+    assert analyze("会津若松市門田町です", towns=towns).area == "門田町"
+
+
+def test_cli_evaluate_defaults_to_directory_towns(tmp_path):
+    pytest.importorskip("bot.directory")
+    from bot.nlp.__main__ import directory_towns
+    towns = directory_towns()
+    assert "一箕町" in towns and "射水市" in towns and "太閤山" in towns
+    f = tmp_path / "area.jsonl"
+    f.write_text(json.dumps({"id": "a", "text": "太閤山に住んでます。住民票はどこで？", "fields": [], "risk": "none",
+                             "handoff": False, "area": "太閤山"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    r = _run(["evaluate", str(f)])
+    assert "area exact match      1.000" in r.stdout
+    empty = tmp_path / "none.txt"
+    empty.write_text("", encoding="utf-8")
+    r = _run(["evaluate", str(f), "--towns", str(empty)])
+    assert r.returncode == 0, r.stderr
+
+
+def test_nlp_does_not_import_the_service():
+    code = "import sys, bot.nlp; bot.nlp.analyze('こんにちは'); print('bot.directory' in sys.modules)"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.stdout.strip() == "False", r.stderr

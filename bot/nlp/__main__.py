@@ -1,15 +1,48 @@
-"""CLI:  python -m bot.nlp tag  |  python -m bot.nlp evaluate FILE.jsonl [--towns FILE] [--errors]"""
+"""CLI:  python -m bot.nlp tag  |  python -m bot.nlp evaluate FILE.jsonl [--towns FILE] [--errors]
+
+Area names default to the towns of every municipality in bot.directory (as the service uses
+them); --towns FILE overrides, --towns '' disables (then a generic 〜町/〜に住んでる pattern is used).
+"""
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 from .analyzer import analyze
 
 
+def directory_towns() -> list[str]:
+    """Every town, district and alias of every municipality in the service directory, plus the
+    municipality names themselves (射水市 / 射水), as the service matches them.  Imported lazily:
+    bot.nlp works without the service installed; then the list is empty."""
+    try:
+        from bot.directory import get_directory
+    except Exception:  # pragma: no cover - the service is optional here
+        return []
+    d = get_directory()
+    names: set[str] = set()
+    for m in d.municipalities():
+        towns = d.town_names(m)
+        names.update(towns)
+        # the old town a 町 name starts with (淀江町中西尾 -> 淀江町) is a place residents name too
+        for t in towns:
+            i = t.find("町")
+            if 2 <= i < len(t) - 1:
+                names.add(t[:i + 1])
+        short = re.sub(r"^.+?[都道府県](?:.+?郡)?", "", m) or m   # 富山県射水市 -> 射水市, 東伯郡北栄町 -> 北栄町
+        names.add(short)
+        stem = re.sub(r"[市町村]$", "", short)
+        if len(stem) >= 2:
+            names.add(stem)
+    return sorted(names, key=lambda n: (-len(n), n))
+
+
 def _load_towns(path: str | None) -> list[str]:
+    if path is None:
+        return directory_towns()
     if not path:
         return []
     p = Path(path)
@@ -84,11 +117,13 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bot.nlp")
     sub = ap.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("tag", help="JSON Lines on stdin -> one JSON line per input")
-    t.add_argument("--towns", help="file of town names (one per line, or YAML)")
+    t.add_argument("--towns", help="file of town names (one per line, or YAML); default: the towns of every "
+                                   "municipality in the service directory; --towns '' for none")
     t.set_defaults(func=cmd_tag)
     e = sub.add_parser("evaluate", help="score a labelled JSON Lines file")
     e.add_argument("file")
-    e.add_argument("--towns", help="file of town names (one per line, or YAML)")
+    e.add_argument("--towns", help="file of town names (one per line, or YAML); default: the towns of every "
+                                   "municipality in the service directory; --towns '' for none")
     e.add_argument("--errors", action="store_true", help="list mismatching messages")
     e.set_defaults(func=cmd_evaluate)
     args = ap.parse_args(argv)

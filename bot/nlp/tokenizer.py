@@ -87,6 +87,9 @@ def _features(raw: str, node) -> tuple:
     return v
 
 
+_new = tuple.__new__  # builds the NamedTuple without its Python-level __new__
+
+
 def tokenize(text: str) -> list[Token]:
     tagger = get_tagger()
     out: list[Token] = []
@@ -101,5 +104,5 @@ def tokenize(text: str) -> list[Token]:
         end = start + len(surf)
         pos = end
         lemma, base, pos1, pos2, cform = _features(node.feature_raw, node)
-        append(Token(surf, lemma or surf, base or surf, pos1, pos2, cform, start, end))
+        append(_new(Token, (surf, lemma or surf, base or surf, pos1, pos2, cform, start, end)))
     return out
