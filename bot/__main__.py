@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)   # a line per job run is noise
     if args.command == "serve":
         return _serve(args.host, args.port)
     if args.command == "demo":

@@ -1,12 +1,21 @@
 """Crisis lines as text, always from the directory (official numbers, never typed here)."""
 from __future__ import annotations
 
+import re
+
 from bot.directory import get_directory
 
 
+def _name_without_number(name: str, number: str) -> str:
+    """警察（110番） -> 警察: the number is shown once, right after the name."""
+    for pattern in (r"「[^」]*{}[^」]*」", r"（[^（）]*{}[^（）]*）"):
+        name = re.sub(pattern.format(re.escape(number)), "", name)
+    return name.strip() or number
+
+
 def line_text(line) -> str:
-    hours = f"（{line.hours}）" if line.hours else ""
-    return f"・{line.name} {line.number}{hours}"
+    hours = f"　{line.hours}" if line.hours else ""
+    return f"・{_name_without_number(line.name, line.number)}：{line.number}{hours}"
 
 
 def crisis_block(risk: str = "emergency", kinds: tuple[str, ...] = (),
