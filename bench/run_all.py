@@ -1,0 +1,106 @@
+"""All benchmarks, one command; prints the tables.
+
+    python bench/run_all.py [--seconds 30] [--postgres] [--skip admin,e2e,...]
+
+Sections: machine, webhook acknowledgement (vs a bare INSERT endpoint), end to end
+(webhook -> reply at the emulator), tagging (bench/nlp_throughput.py), follow-up
+dispatch (bench/followup_dispatch.py), admin queue, memory. Not tests: numbers only.
+See docs/performance.md for a recorded run.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Iterator
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+from harness import PG_URL, ROOT, BenchService, machine, table  # noqa: E402
+
+SECTIONS = ("ack", "e2e", "tagging", "followups", "admin")
+
+
+@contextlib.contextmanager
+def database_url(kind: str) -> Iterator[str]:
+    """A fresh database: a SQLite file in a temp dir, or a private PostgreSQL schema."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="bench-") as folder:
+            yield f"sqlite:///{folder}/bench.db"
+        return
+    from sqlalchemy import create_engine, text
+    schema = "bench_" + secrets.token_hex(4)
+    admin = create_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def run_script(name: str, *args: str) -> str:
+    path = BENCH / name
+    if not path.exists():
+        return f"{name}: not available yet"
+    done = subprocess.run([sys.executable, str(path), *args], cwd=ROOT, capture_output=True,
+                          text=True)
+    output = done.stdout.rstrip()
+    if done.returncode:
+        output += f"\n({name} exited with {done.returncode}: {done.stderr.strip()[-800:]})"
+    return output
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=30,
+                        help="seconds per load phase (default 30)")
+    parser.add_argument("--rates", default="50,200,500")
+    parser.add_argument("--postgres", action="store_true",
+                        help="also run the ack and end-to-end benches on PostgreSQL")
+    parser.add_argument("--skip", default="", help="comma list of: " + ",".join(SECTIONS))
+    args = parser.parse_args()
+    skip = {s for s in args.skip.split(",") if s}
+    databases = ["sqlite"] + (["postgres"] if args.postgres else [])
+    started = time.monotonic()
+
+    print(table(["", ""], [list(row) for row in machine()], "Machine"), flush=True)
+
+    import webhook_ack
+    import end_to_end
+    for kind in databases:
+        if "ack" not in skip:
+            with database_url(kind) as url, BenchService(url) as service:
+                print("\n" + webhook_ack.run(service, [int(r) for r in args.rates.split(",")],
+                                             args.seconds)[0], flush=True)
+        if "e2e" not in skip:
+            with database_url(kind) as url, BenchService(url) as service:
+                print("\n" + end_to_end.run(service, args.seconds)[0], flush=True)
+
+    if "tagging" not in skip:
+        print("\nTagging (bench/nlp_throughput.py)\n" + run_script("nlp_throughput.py"),
+              flush=True)
+    if "followups" not in skip:
+        print("\nFollow-up dispatch (bench/followup_dispatch.py)\n"
+              + run_script("followup_dispatch.py"), flush=True)
+    if "admin" not in skip:
+        try:
+            import admin_queue
+        except ImportError:
+            print("\nAdmin queue: not available yet (the admin app has not landed)")
+        else:
+            print("\n" + admin_queue.run_all(databases), flush=True)
+    print(f"\n(total {time.monotonic() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
