@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Callable, Optional
 
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -134,6 +135,11 @@ class EventWorker:
                 session.add(event)
                 session.commit()
                 return (outcome.outbox_ids, outcome.alerts) if outcome else ([], [])
+            except OperationalError:
+                # The database went away (a dropped PostgreSQL connection, SQLite locked
+                # too long), not a fault of the event: it stays pending and is retried.
+                session.rollback()
+                raise
             except Exception as error:
                 session.rollback()
                 log.error("event %s failed: %s", event_id, type(error).__name__)
