@@ -21,6 +21,8 @@ TABS = {
     "closed": "終了",
 }
 CLOSED_LIMIT = 200
+PAGE_SIZE = 50          # rows per page of a tab
+MAX_PAGE_SIZE = 200     # what the JSON API accepts as per_page
 LAST_MESSAGE_CHARS = 80
 
 
@@ -59,23 +61,54 @@ class QueueRow:
                 "queued_at": self.queued_at.isoformat() if self.queued_at else None}
 
 
-def _tab_query(tab: str, staff: StaffUser):
-    query = select(Case, Resident.case_code).join(Resident, Resident.id == Case.resident_id)
+def _tab_filter(query, tab: str, staff: StaffUser):
     if tab == "waiting":
-        query = query.where(Case.status == "waiting")
-    elif tab == "mine":
-        query = query.where(Case.status == "open", Case.assignee_id == staff.id)
-    elif tab == "open":
-        query = query.where(Case.status == "open")
-    elif tab == "pending":
-        query = query.where(Case.status == "pending")
-    elif tab == "closed":
-        return (query.where(Case.status == "closed")
-                .order_by(Case.closed_at.desc(), Case.id.desc()).limit(CLOSED_LIMIT))
-    else:
-        raise ValueError(tab)
+        return query.where(Case.status == "waiting")
+    if tab == "mine":
+        return query.where(Case.status == "open", Case.assignee_id == staff.id)
+    if tab == "open":
+        return query.where(Case.status == "open")
+    if tab == "pending":
+        return query.where(Case.status == "pending")
+    if tab == "closed":
+        return query.where(Case.status == "closed")
+    raise ValueError(tab)
+
+
+def _tab_query(tab: str, staff: StaffUser):
+    query = _tab_filter(select(Case, Resident.case_code)
+                        .join(Resident, Resident.id == Case.resident_id), tab, staff)
+    if tab == "closed":
+        return query.order_by(Case.closed_at.desc(), Case.id.desc())
     # Priority, then longest waiting; cases without queued_at (never queued) last.
-    return query.order_by(Case.priority_rank, Case.queued_at.is_(None), Case.queued_at, Case.id)
+    # (NULLS LAST rather than "queued_at IS NULL" so PostgreSQL can walk ix_case_queue.)
+    return query.order_by(Case.priority_rank, Case.queued_at.asc().nulls_last(), Case.id)
+
+
+def tab_total(session: Session, staff: StaffUser, tab: str,
+              counts: Optional[dict[str, int]] = None) -> int:
+    """How many rows the tab lists (the closed tab: at most CLOSED_LIMIT)."""
+    if counts is not None and tab in counts:
+        return counts[tab]
+    total = session.exec(_tab_filter(select(func.count()).select_from(Case), tab, staff)).one()
+    return min(total, CLOSED_LIMIT) if tab == "closed" else total
+
+
+@dataclass
+class QueuePage:
+    rows: list[QueueRow]
+    total: int          # rows in the whole tab
+    page: int           # 1-based, clamped to the last page
+    pages: int
+    per_page: int
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
 
 
 def waiting_seconds(case: Case, hours: BusinessHours, now: datetime) -> Optional[float]:
@@ -86,12 +119,40 @@ def waiting_seconds(case: Case, hours: BusinessHours, now: datetime) -> Optional
     return hours.seconds_between(start, end)
 
 
-def queue_rows(session: Session, staff: StaffUser, tab: str, hours: BusinessHours) -> list[QueueRow]:
+def queue_page(session: Session, staff: StaffUser, tab: str, hours: BusinessHours,
+               page: int = 1, per_page: int = PAGE_SIZE,
+               counts: Optional[dict[str, int]] = None,
+               last_messages: bool = True) -> QueuePage:
+    """One page of a tab: a COUNT (or the tab counts already made), one query for the page
+    of cases, one for their last resident messages, one for staff names."""
+    per_page = max(1, min(per_page, MAX_PAGE_SIZE))
+    total = tab_total(session, staff, tab, counts)
+    pages = max(1, -(-total // per_page))
+    page = max(1, min(page, pages))
+    offset = (page - 1) * per_page
+    limit = per_page if tab != "closed" else max(0, min(per_page, CLOSED_LIMIT - offset))
+    rows = queue_rows(session, staff, tab, hours, limit=limit, offset=offset,
+                      last_messages=last_messages)
+    return QueuePage(rows=rows, total=total, page=page, pages=pages, per_page=per_page)
+
+
+def queue_rows(session: Session, staff: StaffUser, tab: str, hours: BusinessHours,
+               limit: Optional[int] = None, offset: int = 0,
+               last_messages: bool = True) -> list[QueueRow]:
     now = clock.now()
-    results = session.exec(_tab_query(tab, staff)).all()
+    query = _tab_query(tab, staff)
+    if tab == "closed":
+        limit = CLOSED_LIMIT - offset if limit is None else min(limit, CLOSED_LIMIT - offset)
+        if limit <= 0:
+            return []
+    if limit is not None:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
+    results = session.exec(query).all()
     case_ids = [case.id for case, _ in results]
-    names = staff_names(session)
-    last = last_resident_messages(session, case_ids)
+    names = staff_names(session) if results else {}
+    last = last_resident_messages(session, case_ids) if last_messages else {}
     rows = []
     for case, code in results:
         message = last.get(case.id)
@@ -109,13 +170,23 @@ def queue_rows(session: Session, staff: StaffUser, tab: str, hours: BusinessHour
     return rows
 
 
-def last_resident_messages(session: Session, case_ids: list[int]) -> dict[int, Message]:
+@dataclass
+class LastMessage:
+    case_id: int
+    text: Optional[str]
+    created_at: datetime
+
+
+def last_resident_messages(session: Session, case_ids: list[int]) -> dict[int, LastMessage]:
+    """The latest resident message of each case, in one query (ix_message_case_sender
+    answers each case's max(id) from the index)."""
     if not case_ids:
         return {}
     latest = (select(func.max(Message.id)).where(Message.case_id.in_(case_ids))
               .where(Message.sender == "resident").group_by(Message.case_id))
-    messages = session.exec(select(Message).where(Message.id.in_(latest))).all()
-    return {m.case_id: m for m in messages}
+    found = session.exec(select(Message.case_id, Message.text, Message.created_at)
+                         .where(Message.id.in_(latest))).all()
+    return {case_id: LastMessage(case_id, text, at) for case_id, text, at in found}
 
 
 def staff_names(session: Session) -> dict[int, str]:

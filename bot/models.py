@@ -84,7 +84,8 @@ class InboundEvent(SQLModel, table=True):
 
 
 class Case(SQLModel, table=True):
-    __table_args__ = (Index("ix_case_queue", "status", "priority_rank", "queued_at"),)
+    __table_args__ = (Index("ix_case_queue", "status", "priority_rank", "queued_at"),
+                      Index("ix_case_closed", "status", "closed_at"))   # the closed tab
     id: Optional[int] = Field(default=None, primary_key=True)
     resident_id: int = Field(foreign_key="resident.id", index=True)
     status: str = Field(default="bot", max_length=16)
@@ -110,7 +111,9 @@ class Case(SQLModel, table=True):
 
 
 class Message(SQLModel, table=True):
-    __table_args__ = (Index("ix_message_case_time", "case_id", "created_at"),)
+    __table_args__ = (Index("ix_message_case_time", "case_id", "created_at"),
+                      # the queue's "last resident message" per case: max(id) from the index
+                      Index("ix_message_case_sender", "case_id", "sender", "id"))
     id: Optional[int] = Field(default=None, primary_key=True)
     resident_id: int = Field(foreign_key="resident.id", index=True)
     case_id: Optional[int] = Field(default=None, foreign_key="case.id")

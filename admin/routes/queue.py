@@ -1,11 +1,12 @@
 """The queue page, its self-refreshing fragment, and the JSON API."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
-from admin.queue_data import TABS, queue_rows, tab_counts, waiting_emergencies
+from admin.queue_data import (MAX_PAGE_SIZE, PAGE_SIZE, TABS, queue_page, tab_counts,
+                              waiting_emergencies)
 from admin.web import db, render, require_staff, require_staff_api, secure
 from bot.models import StaffUser
 from bot.outbox import pushes_this_month
@@ -24,12 +25,15 @@ def _refresh_ms(refresh: float | None) -> int:
     return int(seconds * 1000)
 
 
-def _queue_context(request: Request, session: Session, staff: StaffUser, tab: str) -> dict:
+def _queue_context(request: Request, session: Session, staff: StaffUser, tab: str,
+                   page: int) -> dict:
     runtime = request.app.state.runtime
+    counts = tab_counts(session, staff)
+    result = queue_page(session, staff, tab, runtime.hours, page=page, counts=counts)
     return {
         "tab": tab, "tabs": TABS,
-        "rows": queue_rows(session, staff, tab, runtime.hours),
-        "counts": tab_counts(session, staff),
+        "rows": result.rows, "paging": result,
+        "counts": counts,
         "emergencies": waiting_emergencies(session),
         "push_count": pushes_this_month(session),
         "push_quota": runtime.settings.push_quota_per_month,
@@ -37,27 +41,34 @@ def _queue_context(request: Request, session: Session, staff: StaffUser, tab: st
 
 
 @router.get("/admin/queue")
-def queue_page(request: Request, tab: str = "waiting", refresh: float | None = None,
+def queue_view(request: Request, tab: str = "waiting", page: int = 1,
+               refresh: float | None = None,
                staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
-    context = _queue_context(request, session, staff, _tab(tab))
+    context = _queue_context(request, session, staff, _tab(tab), page)
     context["refresh_ms"] = _refresh_ms(refresh)
     return render(request, "queue.html", context)
 
 
 @router.get("/admin/queue/fragment")
-def queue_fragment(request: Request, tab: str = "waiting",
+def queue_fragment(request: Request, tab: str = "waiting", page: int = 1,
                    staff: StaffUser = Depends(require_staff_api), session: Session = Depends(db)):
     """The part of the queue page that refreshes itself (rows, counts, alert data)."""
-    return render(request, "_queue_body.html", _queue_context(request, session, staff, _tab(tab)))
+    return render(request, "_queue_body.html",
+                  _queue_context(request, session, staff, _tab(tab), page))
 
 
 @router.get("/admin/api/queue")
-def queue_api(request: Request, tab: str = "waiting",
+def queue_api(request: Request, tab: str = "waiting", page: int = 1,
+              per_page: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
               staff: StaffUser = Depends(require_staff_api), session: Session = Depends(db)):
+    """One page of a tab (`page`, `per_page` ≤ 200); `total` and `pages` tell what is left."""
     runtime = request.app.state.runtime
-    rows = queue_rows(session, staff, _tab(tab), runtime.hours)
+    result = queue_page(session, staff, _tab(tab), runtime.hours, page=page,
+                        per_page=per_page, last_messages=False)
     body = {"tab": tab, "staff": staff.display_name or staff.login,
             "push_count": pushes_this_month(session),
             "push_quota": runtime.settings.push_quota_per_month,
-            "cases": [row.as_json() for row in rows]}
+            "total": result.total, "page": result.page, "pages": result.pages,
+            "per_page": result.per_page,
+            "cases": [row.as_json() for row in result.rows]}
     return secure(request, JSONResponse(body))
