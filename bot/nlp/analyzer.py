@@ -7,7 +7,9 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 from .lexicon import SKIP_POS, Lexicon, Pattern, _trie_pattern, is_negation, load_lexicon
+from .cues import TRIGGER_CLASSES, find_cues
 from .normalize import Normalized, normalize, to_hiragana
+from .risk_model import apply_cues
 from .tokenizer import Token, tokenize
 
 FIELD_KEYS = ("kaigo", "shogai", "kosodate", "konkyu", "hikikomori", "josei",
@@ -96,7 +98,9 @@ _RISK_TRIGGERS = frozenset({"ideation", "despair", "means", "imminent", "selfhar
                             "neglect_child", "exposure", "missing", "welfare_check", "person_now", "no_food",
                             "not_eating", "lifeline", "place"})
 _RISK_TOKENS = frozenset({"薬", "くすり", "睡眠薬", "錠剤", "風邪薬", "頭痛薬", "精神薬", "処方薬", "眠剤", "安定剤",
-                          "睡眠導入剤", "食べる", "食う", "口にする"})
+                          "睡眠導入剤", "食べる", "食う", "口にする", "食事"})
+_PEOPLE = frozenset({"人", "友達", "友人", "家族", "孫", "おかん", "おとん", "母", "父", "夫", "妻", "兄", "姉", "弟", "妹",
+                     "彼", "彼女", "彼氏", "相手", "男性", "女性", "隣", "近所"})
 _SUICIDE_MEANS = frozenset({"ロープ", "ろーぷ", "練炭", "れんたん", "首吊り", "首つり", "くびつり", "硫化水素", "遺書", "睡眠薬"})
 _STRONG_PLACES = frozenset({"線路", "柵の外", "樹海", "崖", "崖っぷち"})
 _DAYS = frozenset({"何日", "日", "週間", "ずっと", "何も", "まとも", "ほとんど", "一週間", "三日", "丸一日", "昨日", "何日間", "数日", "ここ"})
@@ -447,6 +451,14 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
     hits = _collect_hits(doc, lex)
     toks = doc.tokens
     base = doc.base
+    cue_classes: set[str] = set()
+    if toks:
+        last_tok = len(toks) - 1
+        for cls, s0, e0, txt in find_cues(doc.text, doc.hira):
+            t0 = min(doc.char_tok[s0], last_tok)
+            t1 = max(min(doc.char_tok[max(e0 - 1, 0)], last_tok) + 1, t0 + 1)
+            hits.append(Hit("risk", "cue_" + cls, 1.0, s0, e0, t0, t1, txt))
+            cue_classes.add(cls)
 
     by_cat: dict[tuple[str, str], list[Hit]] = {}
     for h in hits:
@@ -460,7 +472,7 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
     def in_text(h: Hit) -> bool:
         return h.start >= base
 
-    metaphor_spans = [(h.start, h.end) for h in get("risk", "metaphor")]
+    metaphor_spans = [(h.start, h.end) for h in get("risk", "metaphor") + get("risk", "cue_degree_metaphor")]
     past_markers = get("risk", "past")
     resolved = bool(get("risk", "resolved"))
     media = get("risk", "media")
@@ -545,18 +557,21 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
     # cheap pre-filter: most messages have no word that can raise the risk level
     child_words: list[Hit] = []
     elder_words: list[Hit] = []
-    risky = bool(present & _RISK_TRIGGERS) or bool(tok_lemmas & _RISK_TOKENS) or "od" in doc.text
+    risky = bool(present & _RISK_TRIGGERS) or bool(tok_lemmas & _RISK_TOKENS) or "od" in doc.text \
+        or bool(cue_classes & TRIGGER_CLASSES)
     if risky:
         ideation = active("ideation")
         ideation_strong = [h for h in ideation if h.weight >= 0.8]
         despair = active("despair")
         means = active("means", 1.0)
-        means_any = active("means")
+        benign_sents = {sent_of(h) for h in get("risk", "cue_benign_purpose")}
+        means_any = [h for h in active("means") if sent_of(h) not in benign_sents]
         imminent = active("imminent")
         selfharm = active("selfharm")
         selfharm_now = active("selfharm_now")
-        farewell = active("farewell")
-        farewell_weak = active("farewell_weak")
+        mundane = bool(get("risk", "cue_mundane_farewell"))
+        farewell = [] if mundane else active("farewell")
+        farewell_weak = [] if mundane else active("farewell_weak")
         unreachable = get("risk", "unreachable")
         lemmas = {t.lemma for t in toks}
         surfaces = {t.surface for t in toks}
@@ -603,6 +618,10 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
             raise_to(2, "suicide", at_place + ideation + despair)
         if ideation and unreachable:
             raise_to(2, "suicide", ideation + unreachable)
+        apply_cues(active, get, sent_of, raise_to, ideation=ideation, despair=despair,
+                   child_words=[h for h in get("risk", "child_words") if not _scope_negated(toks, h.t1)],
+                   elder_words=get("risk", "elder_words"),
+                   people=bool(get("risk", "partner_words")) or bool(lemmas & _PEOPLE))
         if selfharm:
             raise_to(1, "selfharm", selfharm)
         if selfharm_now:
@@ -674,7 +693,9 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
                 routine = any(abs(sent_of(x) - sent_of(h)) <= 1 for x in routine_words)
                 if seen_prog and h.weight >= 1.0 and h.key in _PHYSICAL and (not routine or explicit_now):
                     now = True
-                if h.weight >= 1.0 and any(abs(sent_of(n) - sent_of(h)) <= 1 for n in explicit_now):
+                told_past = any(toks[j].lemma == "た" and toks[j].pos1 == "助動詞" for j in range(h.t1 - 1, min(h.t1 + 4, len(toks))))
+                near_now = 0 if told_past else 1
+                if h.weight >= 1.0 and any(abs(sent_of(n) - sent_of(h)) <= near_now for n in explicit_now):
                     now = True
             if hiding and any(h.weight >= 1.0 for h in violence):
                 now = True
@@ -716,6 +737,8 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
         neglect = active("neglect_child")
         if neglect and child_words:
             raise_to(1, "child", neglect)
+        elif neglect and elder_strong and any(h.weight >= 1.0 for h in neglect):
+            raise_to(1, "elder", neglect)
         hazard = get("risk", "hazard")
         exposure = active("exposure")
         if exposure and child_words:
@@ -739,7 +762,9 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
         not_eating = active("not_eating")
         # 何日も(まともに)食べていない: a negated "eat" with a span of time in the same sentence
         for i, t in enumerate(toks):
-            if t.lemma in ("食べる", "食う", "口にする") and _neg_follows(toks, i + 1) > 0:
+            eat = t.lemma in ("食べる", "食う", "口にする") or (
+                t.lemma in ("取る", "為る") and i > 1 and toks[i - 1].surface in ("を", "も") and toks[i - 2].lemma == "食事")
+            if eat and _neg_follows(toks, i + 1) > 0:
                 if any(toks[j].lemma in _DAYS or toks[j].surface in _DAYS for j in range(len(toks)) if doc.sent[j] == doc.sent[i]):
                     not_eating.append(Hit("risk", "not_eating", 1.0, t.start, t.end, i, i + 1, t.surface))
         if not_eating and sum(h.weight for h in not_eating) >= 1.0:

@@ -15,6 +15,8 @@ from functools import lru_cache
 
 import neologdn
 
+from .dialect import standardise
+
 _DASHES = "ー－―‐‑–—〜～~"
 _SMALL_VOWELS = "ぁぃぅぇぉァィゥェォ"
 _HALF_VOICED = "\uff9e\uff9f"  # ﾞ ﾟ
@@ -87,6 +89,9 @@ def normalize(original: str) -> Normalized:
     if not _NEEDS_LOOP.search(original) and unicodedata.is_normalized("NFKC", original):
         return _finish(original, list(range(len(original))))
     chars, offs = _nfkc_chars(original)
+    # dialect endings before elongation is folded (ねぇ and ね differ: 息してねぇ / 電話してね)
+    dtext, offs = standardise("".join(chars), offs)
+    chars = list(dtext)
     res: list[str] = []
     roffs: list[int] = []
     n = len(chars)
@@ -141,6 +146,7 @@ _RUN4 = re.compile(r"(.)\1\1\1")
 def _finish(original: str, roffs: list[int], text: str | None = None) -> Normalized:
     text = original if text is None else text
     if not text or (_NEOLOGDN_SAFE.fullmatch(text) and not _RUN4.search(text)):
+        text, roffs = standardise(text, roffs)
         return Normalized(original, text, tuple(roffs))
     final = neologdn.normalize(text, repeat=3)
     if final != text:
@@ -155,6 +161,7 @@ def _finish(original: str, roffs: list[int], text: str | None = None) -> Normali
                     src = min(i1 + q, max(i2 - 1, i1)) if i2 > i1 else max(i1 - 1, 0)
                     new_offs.append(roffs[src] if roffs else 0)
         text, roffs = final, new_offs
+    text, roffs = standardise(text, roffs)
     return Normalized(original, text, tuple(roffs))
 
 

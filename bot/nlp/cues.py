@@ -1,0 +1,49 @@
+"""Risk cues written as regular expressions (lexicon.yaml, section ``cues``).
+
+Each class is one compiled alternation, matched on the normalised text and on its hiragana
+copy (katakana folded), so ﾀﾞﾝﾅ / ダンナ / だんな and kanji spellings all meet the same rule.
+Hits come back as (class, start, end, matched text) with character offsets into the
+normalised text; the analyzer turns them into token-indexed hits and classifies them
+(negated, metaphor, past, media) like every other risk word.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .lexicon import LEXICON_PATH
+
+# classes that can raise the risk level (the others only qualify or cancel a cue)
+TRIGGER_CLASSES = frozenset({"farewell", "farewell_weak", "finality", "ideation_extra", "finality_weak", "means",
+                             "place", "in_progress", "person_danger", "child_danger"})
+
+
+@lru_cache(maxsize=1)
+def load_cues(path: str | None = None) -> dict[str, re.Pattern]:
+    p = Path(path) if path else LEXICON_PATH
+    with open(p, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    out: dict[str, re.Pattern] = {}
+    for cls, pats in (data.get("cues") or {}).items():
+        pats = [str(x) for x in pats or []]
+        if pats:
+            out[cls] = re.compile("|".join(f"(?:{x})" for x in pats))
+    return out
+
+
+def find_cues(text: str, hira: str) -> list[tuple[str, int, int, str]]:
+    found: list[tuple[str, int, int, str]] = []
+    seen: set[tuple[str, int, int]] = set()
+    for cls, rx in load_cues().items():
+        for src in ((text,) if hira == text else (text, hira)):
+            for m in rx.finditer(src):
+                if m.end() <= m.start():
+                    continue
+                k = (cls, m.start(), m.end())
+                if k not in seen:
+                    seen.add(k)
+                    found.append((cls, m.start(), m.end(), text[m.start():m.end()]))
+    return found
