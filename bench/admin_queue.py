@@ -199,6 +199,7 @@ def login(base_url: str) -> httpx.Client:
 TARGETS = [("page waiting", "/admin/queue?tab=waiting"), ("page mine", "/admin/queue?tab=mine"),
            ("page open", "/admin/queue?tab=open"), ("page pending", "/admin/queue?tab=pending"),
            ("page closed", "/admin/queue?tab=closed"),
+           ("page waiting last", "/admin/queue?tab=waiting&page=1000"),   # deepest OFFSET
            ("fragment waiting", "/admin/queue/fragment?tab=waiting"),
            ("api waiting", "/admin/api/queue?tab=waiting"),
            ("api open", "/admin/api/queue?tab=open")]
@@ -300,9 +301,16 @@ def explain(kind: str) -> str:
             for tab in queue_data.TABS:
                 event.listen(engine, "before_cursor_execute", record)
                 t0 = time.perf_counter()
-                queue_data.queue_rows(session, staff, tab, hours)
-                if tab == "waiting":
+                if hasattr(queue_data, "queue_page"):         # what the page does
+                    counts = queue_data.tab_counts(session, staff)
+                    queue_data.queue_page(session, staff, tab, hours, counts=counts)
+                    if tab == "waiting":                      # and the deepest page
+                        queue_data.queue_page(session, staff, tab, hours, page=10**6,
+                                              counts=counts)
+                else:                                         # before pagination
+                    queue_data.queue_rows(session, staff, tab, hours)
                     queue_data.tab_counts(session, staff)
+                if tab == "waiting":
                     queue_data.waiting_emergencies(session)
                     pushes_this_month(session)
                 took = time.perf_counter() - t0
