@@ -624,6 +624,8 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
                    people=bool(get("risk", "partner_words")) or bool(lemmas & _PEOPLE))
         if selfharm:
             raise_to(1, "selfharm", selfharm)
+        cut_ok = {sent_of(h) for h in get("risk", "cue_benign_cut")}
+        selfharm_now = [h for h in selfharm_now if sent_of(h) not in cut_ok]
         if selfharm_now:
             raise_to(2, "selfharm", selfharm_now)
         # overdose split over messages: 薬 ... 全部/大量 ... 飲む
