@@ -61,9 +61,13 @@ def create_app(settings: Optional[Settings] = None, *, engine: Optional[Engine] 
                            terms_url=f"{settings.public_base_url}/terms",
                            analyze=analyze, on_call=notifier.configured)
 
-    worker = EventWorker(engine, settings, sender, make_context, on_alert=notifier)
-    scheduler = build_scheduler(engine, settings, sender)
+    from bot.followups import FollowUpDispatcher, make_effect_hooks
+    followups = FollowUpDispatcher(engine, settings, sender)
+    worker = EventWorker(engine, settings, sender, make_context, on_alert=notifier,
+                         effect_hooks=make_effect_hooks(settings))
+    scheduler = build_scheduler(engine, settings, sender, followups=followups)
     runtime = Runtime(settings, engine, client, sender, worker, scheduler, hours)
+    runtime.extras["followups"] = followups
     runtime.extras["notifier"] = notifier
 
     @asynccontextmanager

@@ -48,6 +48,20 @@ class Settings(BaseSettings):
     quiet_hours_end: time = time(8, 0)
     followup_after_windows_days: int = Field(7, ge=1)
     followup_after_close_days: int = Field(14, ge=1)
+    # Follow-up policies (bot/followups). Quiet hours above apply to every follow-up.
+    followup_after_windows_enabled: bool = True  # 「その後、窓口にはつながりましたか？」
+    followup_after_close_enabled: bool = True    # a gentle check-in after a case closed
+    followup_send_time: time = time(10, 0)       # JST time of day for policy follow-ups
+    followup_cancel_on_resident_message: bool = True   # resident wrote again: drop automatic ones
+    followup_cancel_on_staff_take: bool = True   # staff hold the case: drop automatic ones
+    followup_push_budget: int = Field(150, ge=0)  # pushes/month before automatic ones are held; 0 = no budget
+    followup_answer_window_days: int = Field(14, ge=1)  # a text this soon after a follow-up answers it
+    followup_plan_grace_days: int = Field(3, ge=0)      # how late a missed policy follow-up still goes
+    followup_dispatch_every_s: float = 3.0
+    followup_plan_every_s: float = 60.0
+    followup_claim_timeout_s: float = 120.0      # a claimed follow-up this old is reclaimed
+    followup_batch_size: int = Field(50, ge=1)
+    retention_every_s: float = 3600.0
 
     @property
     def city(self) -> str:

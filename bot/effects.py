@@ -54,7 +54,8 @@ class EffectRunner:
     def __init__(self, session: Session, resident: Resident, state: ConversationState,
                  reply: Reply, retry_hours: float = 24.0,
                  schedule_followup: Callable[..., None] | None = None,
-                 cancel_followups: Callable[..., None] | None = None):
+                 cancel_followups: Callable[..., None] | None = None,
+                 answer_followup: Callable[..., None] | None = None):
         self.session = session
         self.resident = resident
         self.state = state
@@ -63,6 +64,7 @@ class EffectRunner:
         self.outcome = Outcome()
         self._schedule_followup = schedule_followup
         self._cancel_followups = cancel_followups
+        self._answer_followup = answer_followup
 
     def run(self, actions: list[act.Action]) -> Outcome:
         for action in actions:
@@ -157,6 +159,10 @@ class EffectRunner:
     def _CancelFollowUps(self, action: act.CancelFollowUps) -> None:
         if self._cancel_followups is not None:
             self._cancel_followups(self.session, self.resident, action.reason)
+
+    def _FollowUpAnswer(self, action) -> None:      # bot.flows.checkin.FollowUpAnswer
+        if self._answer_followup is not None:
+            self._answer_followup(self.session, self.resident, action)
 
     # Deletion ------------------------------------------------------------------------------
     def _EraseResident(self, _action: act.EraseResident) -> None:

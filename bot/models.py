@@ -216,6 +216,10 @@ class FollowUp(SQLModel, table=True):
     answered_at: Optional[datetime] = None
     answer: Optional[str] = Field(default=None, max_length=32)
     reason: Optional[str] = Field(default=None, max_length=200)
+    # "<kind>:<case id>:<basis epoch>" for policy follow-ups: one per case and event,
+    # even when several processes plan at once (NULL for staff-scheduled ones).
+    policy_key: Optional[str] = Field(default=None, unique=True, max_length=96)
+    budget_exempt: bool = False                  # staff chose to send it past the push budget
 
 
 class DeletionRecord(SQLModel, table=True):

@@ -1,7 +1,7 @@
 """Picks the flow for an event: (state, event, context) -> actions. No I/O."""
 from __future__ import annotations
 
-from bot.flows import commands, consultation, onboarding
+from bot.flows import checkin, commands, consultation, onboarding
 from bot.flows.actions import Action, GoTo, SetReachable
 from bot.flows.context import FlowContext, Inbound, ResidentView
 
@@ -21,10 +21,12 @@ def route(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action
         return commands.on_delete_answer(view, inbound)
     if consultation.is_menu_postback(inbound):
         return consultation.menu_action(view, inbound, ctx)     # rich menu, from any step
+    if checkin.is_answer(inbound):
+        return checkin.on_answer(view, inbound, ctx)
     step_handler = onboarding.STEPS.get(view.step)
     if step_handler is not None:
         return step_handler(view, inbound, ctx)
-    return consultation.handle(view, inbound, ctx)
+    return checkin.on_message(view, inbound, ctx) + consultation.handle(view, inbound, ctx)
 
 
 __all__ = ["route", "GoTo"]

@@ -1,0 +1,94 @@
+"""The follow-up hooks of bot.effects: what the conversation does to follow-ups.
+
+Called inside the event's transaction (EffectRunner), so they commit with the rest.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Callable, Optional
+
+from sqlmodel import Session, select
+
+from bot import clock
+from bot.config import Settings
+from bot.effects import open_case
+from bot.flows.actions import ScheduleFollowUp
+from bot.flows.checkin import RESIDENT_WROTE, FollowUpAnswer
+from bot.followups.store import AUTOMATIC_KINDS, cancel_pending, quiet_hours
+from bot.followups.timing import as_utc
+from bot.models import AuditLog, Case, FollowUp, Resident
+
+
+def make_effect_hooks(settings: Settings) -> dict[str, Callable[..., None]]:
+    """Keyword arguments for EffectRunner (via EventWorker(effect_hooks=...))."""
+
+    def schedule_followup(session: Session, resident: Resident, action: ScheduleFollowUp) -> None:
+        case = open_case(session, resident)
+        if case is None:
+            return
+        session.add(FollowUp(case_id=case.id, resident_id=resident.id, kind=action.kind,
+                             template=action.kind if action.kind in AUTOMATIC_KINDS else "checkin",
+                             due_at=quiet_hours(settings).next_allowed(as_utc(action.due_at))))
+
+    def cancel_followups(session: Session, resident: Resident, reason: str) -> None:
+        if reason == RESIDENT_WROTE and not settings.followup_cancel_on_resident_message:
+            return
+        cancel_pending(session, "resident wrote again" if reason == RESIDENT_WROTE else reason,
+                       resident_id=resident.id)
+
+    def answer_followup(session: Session, resident: Resident, action: FollowUpAnswer) -> None:
+        record_answer(session, settings, resident, action)
+
+    return {"schedule_followup": schedule_followup, "cancel_followups": cancel_followups,
+            "answer_followup": answer_followup}
+
+
+def record_answer(session: Session, settings: Settings, resident: Resident,
+                  action: FollowUpAnswer) -> Optional[FollowUp]:
+    """Mark the follow-up answered and route the answer to its case."""
+    now = clock.now()
+    followup = _answered_followup(session, settings, resident, action)
+    if followup is None:
+        return None
+    if action.answer == "text":
+        if followup.answered_at is None:
+            followup.answer, followup.answered_at = "text", now
+    else:
+        followup.answer, followup.answered_at = action.answer, now   # the latest button counts
+    session.add(followup)
+    case = session.get(Case, followup.case_id)
+    if case is None:
+        return followup
+    if action.answer == "connected":
+        case.outcome = "connected"
+        session.add(case)
+    if action.answer in ("talk", "text") and case.status == "closed":
+        _reopen(session, resident, case, now)
+    return followup
+
+
+def _answered_followup(session: Session, settings: Settings, resident: Resident,
+                       action: FollowUpAnswer) -> Optional[FollowUp]:
+    if action.followup_id is not None:
+        followup = session.get(FollowUp, action.followup_id)
+        if followup is None or followup.resident_id != resident.id:
+            return None              # not theirs: ignore the button, never leak another case
+        return followup
+    since = clock.now() - timedelta(days=settings.followup_answer_window_days)
+    return session.exec(select(FollowUp).where(
+        FollowUp.resident_id == resident.id, FollowUp.status.in_(("claimed", "sent")),
+        FollowUp.answered_at.is_(None), FollowUp.claimed_at >= since)
+        .order_by(FollowUp.id.desc())).first()
+
+
+def _reopen(session: Session, resident: Resident, case: Case, now) -> None:
+    """A closed case comes back to life (status 'bot'; the flow escalates it if needed).
+    Not when the resident deleted it, nor when another case of theirs is open already."""
+    if case.close_reason == "deleted" or open_case(session, resident) is not None:
+        return
+    case.status, case.closed_at, case.close_reason = "bot", None, None
+    case.last_message_at = now
+    case.version += 1
+    session.add(case)
+    session.add(AuditLog(action="case_reopened", case_id=case.id,
+                         detail="resident answered a follow-up"))
