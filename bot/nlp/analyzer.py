@@ -359,7 +359,9 @@ def _scope_negated(toks: list[Token], t1: int) -> bool:
     return count % 2 == 1
 
 
-_INFO_Q_RE = re.compile(r"(どこ|窓口|相談でき|相談すれば|相談したら|ありますか|ある\?|教えて|知りたい|について)")
+_WORKPLACE_RE = re.compile(r"職場|会社|バイト先|パート先|勤め先|上司|社長|店長|現場|仕事中|工場")
+_NARRATIVE_RE = re.compile(r"やつ|シーン|場面|主人公|キャラ|ラスト|結末|みんな|全員|最終回")
+_INFO_Q_RE = re.compile(r"(通報|どこ|窓口|相談でき|相談すれば|相談したら|ありますか|ある\?|教えて|知りたい|について)")
 
 
 def _is_info_question(text: str) -> bool:
@@ -499,6 +501,10 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
             if sid < last_res and (t.lemma == "た" or any(sent_of(p) == sid for p in past_markers)):
                 past_sents.add(sid)
     resolved_spans = [(r.start, r.end) for r in get("risk", "resolved")]
+    narrative_sents: set[int] = set()
+    if media and toks:
+        for m in _NARRATIVE_RE.finditer(doc.text):
+            narrative_sents.add(doc.sent[min(doc.char_tok[m.start()], len(toks) - 1)])
 
     def classify(h: Hit) -> str | None:
         """None if active, else the mention reason."""
@@ -524,6 +530,8 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
                     return "past"
         for m in media:
             if sent_of(m) == sent_of(h):
+                return "third_party"
+            if sent_of(m) == sent_of(h) - 1 and sent_of(h) in narrative_sents:
                 return "third_party"
         return None
 
@@ -578,7 +586,8 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
 
         # pills at hand in quantity (薬なら山ほどある / 睡眠薬ためてる) count as a means
         pill_toks = [i for i, t in enumerate(toks) if t.lemma in _PILLS or t.surface in _PILLS]
-        pills_qty = bool(pill_toks) and bool(_PILL_QTY_RE.search(doc.hira))
+        dose_q = bool(get("risk", "cue_dose_question"))
+        pills_qty = bool(pill_toks) and bool(_PILL_QTY_RE.search(doc.hira)) and not dose_q
         if pills_qty:
             means_any = means_any + [Hit("risk", "means", 1.0, toks[i].start, toks[i].end, i, i + 1, toks[i].surface)
                                      for i in pill_toks[:1]]
@@ -621,7 +630,8 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
         apply_cues(active, get, sent_of, raise_to, ideation=ideation, despair=despair,
                    child_words=[h for h in get("risk", "child_words") if not _scope_negated(toks, h.t1)],
                    elder_words=get("risk", "elder_words"),
-                   people=bool(get("risk", "partner_words")) or bool(lemmas & _PEOPLE))
+                   people=bool(get("risk", "partner_words")) or bool(lemmas & _PEOPLE),
+                   partner=bool(get("risk", "partner_words")), unreachable=unreachable)
         if selfharm:
             raise_to(1, "selfharm", selfharm)
         cut_ok = {sent_of(h) for h in get("risk", "cue_benign_cut")}
@@ -629,7 +639,7 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
         if selfharm_now:
             raise_to(2, "selfharm", selfharm_now)
         # overdose split over messages: 薬 ... 全部/大量 ... 飲む
-        if (pill_toks or "od" in doc.text) and ((lemmas | surfaces) & _PILL_QTY or _PILL_QTY_RE.search(doc.hira)) \
+        if not dose_q and (pill_toks or "od" in doc.text) and ((lemmas | surfaces) & _PILL_QTY or _PILL_QTY_RE.search(doc.hira)) \
                 and ("飲む" in lemmas or "のむ" in surfaces or "飲ん" in doc.text):
             if not any(h.target == "metaphor" for h in hits):
                 ev = [Hit("risk", "od", 1, t.start, t.end, i, i + 1, t.surface) for i, t in enumerate(toks)
@@ -705,7 +715,7 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
             if partner:
                 raise_to(lv, "dv", violence)
             peers = [h for h in get("risk", "peer_words") if h.t1 < len(toks) and toks[h.t1].surface in ("に", "から")]
-            if peers and not partner:
+            if peers and not partner and not _WORKPLACE_RE.search(doc.text):
                 lv = min(lv, 1)
                 child_words = []
                 violence = [] if all(sent_of(p) in {sent_of(v) for v in violence} for p in peers) else violence

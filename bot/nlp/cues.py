@@ -18,7 +18,8 @@ from .lexicon import LEXICON_PATH
 
 # classes that can raise the risk level (the others only qualify or cancel a cue)
 TRIGGER_CLASSES = frozenset({"farewell", "farewell_weak", "finality", "ideation_extra", "finality_weak", "means",
-                             "place", "in_progress", "person_danger", "child_danger"})
+                             "place", "in_progress", "person_danger", "child_danger",
+                             "assault_now", "threat_now"})
 
 
 @lru_cache(maxsize=1)

@@ -15,6 +15,16 @@ _A_TO_E = str.maketrans("わかがさたなばまらざだぱ", "えけげせて
 
 # (pattern, replacement); replacement may be a function of the match
 _RULES: list[tuple[str, object]] = [
+    # English mixed into a Japanese message (lower-cased by normalisation)
+    (r"\bright now\b", "今"),
+    (r"\b(?:i )?(?:want to|wanna) (?:die|kill myself)\b|\bkill myself\b|\bsuicidal\b", "死にたい"),
+    (r"\b(?:i )?(?:want to|wanna) disappear\b", "消えたい"),
+    (r"\bi can'?t (?:go on|do this|take (?:it|this)|anymore)(?: anymore)?\b", "もう無理"),
+    (r"\bmy (?:husband|boyfriend|bf)\b", "夫が"),
+    (r"\b(?:is |keeps )?(?:hitting|beating|choking|kicking) me\b", "殴ってる"),
+    (r"\bhelp me\b", "助けて"),
+    # 関西 あらへん (= ない)
+    (r"あらへん", "ない"),
     # 富山 だちかん (= だめ) would otherwise be read as 痴漢
     (r"だちかん", "だめ"),
     # 関西 potential negative: 払われへん -> 払えない, 行かれへん -> 行けない
@@ -58,7 +68,7 @@ _RULES: list[tuple[str, object]] = [
 ]
 _COMPILED = [(re.compile(p), r) for p, r in _RULES]
 # one cheap test before trying the rules one by one
-_TRIGGER = re.compile(r"ちかん|へん|ひん|ね[ぇえー]|ねず|[でて][ぇえー]|だぐ|たぐ|[生行書聞歩働泣置着][ぎぐ]|さ[行来入飛戻帰出向い]"
+_TRIGGER = re.compile(r"right now|want|wanna|kill|suicid|can'?t|husband|boyfriend|\bbf\b| me\b|あらへん|ちかん|へん|ひん|ね[ぇえー]|ねず|[でて][ぇえー]|だぐ|たぐ|[生行書聞歩働泣置着][ぎぐ]|さ[行来入飛戻帰出向い]"
                       r"|と[るっりらろ]|けん|げんじょ|げんちょ|ちゃ|だず|ず|べ|がや|や|ねん|か(?=けん|から|っちゃ|[。、!?！？\s]|$)")
 
 

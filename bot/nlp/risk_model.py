@@ -13,6 +13,8 @@ sentence by sentence:
               | self-harm, ligature or overdose in progress
               | a person not breathing / unconscious / drowning (with a person named)
               | a child left in a car, or alone by water with no parent around
+              | strangling now, or a threat of arson/killing now, against a named person
+              | affairs put in order (部屋を片付けた, 鍵はポストに) x despair x no answer
     high      = ideation alone, or a strong farewell alone
 
 Ordinary readings cancel a cue: a farewell with a reason (引っ越すので), means bought for a
@@ -27,7 +29,8 @@ from typing import Callable, Iterable
 
 def apply_cues(active: Callable[[str], list], get: Callable[[str, str], list], sent_of: Callable[[object], int],
                raise_to: Callable[[int, str, Iterable], None], *, ideation: list, despair: list,
-               child_words: list, elder_words: list, people: bool) -> None:
+               child_words: list, elder_words: list, people: bool, partner: bool = False,
+               unreachable: list = ()) -> None:
     def cue(cls: str) -> list:
         return active("cue_" + cls)
 
@@ -50,7 +53,8 @@ def apply_cues(active: Callable[[str], list], get: Callable[[str, str], list], s
     finality = [h for h in cue("finality") if sent_of(h) not in illness]
     ideation_x = cue("ideation_extra")
     weak = cue("finality_weak")
-    means = [h for h in cue("means") if sent_of(h) not in benign]
+    dose = sents(raw("dose_question"))
+    means = [h for h in cue("means") if sent_of(h) not in benign and sent_of(h) not in dose]
     place = cue("place")
     when = cue("when")
     plan = cue("plan")
@@ -73,6 +77,9 @@ def apply_cues(active: Callable[[str], list], get: Callable[[str, str], list], s
         raise_to(2, "suicide", means + when)
     if plan and (farewell or farewell_weak):
         raise_to(2, "suicide", plan + farewell + farewell_weak)
+    # someone tired of it all who has put their affairs in order and no longer answers
+    if plan and (weak or despair or suicidal) and unreachable:
+        raise_to(2, "suicide", plan + weak + list(unreachable))
 
     cut_ok = sents(raw("benign_cut"))
     progress = [h for h in cue("in_progress") if sent_of(h) not in cut_ok]
@@ -84,6 +91,14 @@ def apply_cues(active: Callable[[str], list], get: Callable[[str, str], list], s
               if not any(sent_of(s) == sent_of(h) and 0 <= s.start - h.end <= 4 for s in simile)]
     if danger and (people or child_words or elder_words):
         raise_to(2, "child" if child_words and not elder_words else "elder" if elder_words else "other", danger)
+
+    # strangling now, or a threat of arson / killing made now against a named person
+    assault = cue("assault_now")
+    if assault and (people or partner):
+        raise_to(2, "dv" if partner else "violence", assault)
+    threat = cue("threat_now")
+    if threat and (people or partner):
+        raise_to(2, "dv" if partner else "violence", threat)
 
     child_danger = cue("child_danger")
     if child_danger and child_words:
