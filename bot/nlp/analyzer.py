@@ -359,6 +359,13 @@ def _scope_negated(toks: list[Token], t1: int) -> bool:
     return count % 2 == 1
 
 
+_PARENT_WORDS = r"(おかあさん|おとうさん|かあさん|とうさん|ははおや|ちちおや|かあちゃん|とうちゃん|ははちゃん|まま|ぱぱ|おや|はは|ちち|母親|父親|母ちゃん|父ちゃん|母|父|親|義父|継父|おやじ|親父)"
+_PARENT_AGENT_RE = re.compile(_PARENT_WORDS + r"(に|から)[^。\n]{0,24}(たたかれ|なぐられ|けられ|ぶたれ|どつかれ|しばかれ|つねられ|叩かれ|殴られ|蹴られ)")
+_PARENTS_COUPLE_RE = re.compile(r"(父|父親|親父|おやじ|父ちゃん|とうちゃん|お父さん|おとうさん)(が|は).{0,24}(母|母親|お袋|おふくろ|母ちゃん|かあちゃん|お母さん|おかあさん)")
+_CLINIC_ONLY = frozenset({"精神科", "心療内科", "通院", "治療", "服薬", "カウンセリング", "カウンセラー", "薬を飲む"})
+_SUBJECT_RE = re.compile(r"(?:[(（][^)）]{0,6}[)）])?(?:が|は)")
+_VIOLENT_TARGETS = frozenset({"violence", "weapon", "threat_kill", "hiding", "sexual", "child_now", "exposure", "neglect_child",
+                              "cue_assault_now", "cue_threat_now", "cue_child_danger"})
 _WORKPLACE_RE = re.compile(r"職場|会社|バイト先|パート先|勤め先|上司|社長|店長|現場|仕事中|工場")
 _NARRATIVE_RE = re.compile(r"やつ|シーン|場面|主人公|キャラ|ラスト|結末|みんな|全員|最終回")
 _INFO_Q_RE = re.compile(r"(通報|どこ|窓口|相談でき|相談すれば|相談したら|ありますか|ある\?|教えて|知りたい|について)")
@@ -653,8 +660,18 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
         violence = active("violence")
         sexual = active("sexual")
         partner = get("risk", "partner_words")
+        if not partner:
+            m = _PARENTS_COUPLE_RE.search(doc.hira)
+            if m:
+                partner = [Hit("risk", "partner_words", 1.0, m.start(), m.end(), doc.char_tok[m.start()],
+                               doc.char_tok[max(m.end() - 1, 0)] + 1, doc.text[m.start():m.end()])]
         child_words = [h for h in get("risk", "child_words") if not _scope_negated(toks, h.t1)]
         elder_words = get("risk", "elder_words")
+        if not partner and not get("risk", "cue_elder_context"):
+            m = _PARENT_AGENT_RE.search(doc.hira)
+            if m:  # お母さんに叩かれる: the writer is the child
+                child_words = child_words + [Hit("risk", "child_words", 1.0, m.start(), m.end(), doc.char_tok[m.start()],
+                                   doc.char_tok[max(m.end() - 1, 0)] + 1, doc.text[m.start():m.end()])]
         elder_strong = [h for h in elder_words if h.weight >= 1.0]
         female = get("risk", "female_words")
         now_words = [n for n in get("risk", "now") if not any(_overlaps(n.start, n.end, a, b) for a, b in resolved_spans)]
@@ -847,13 +864,21 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
             boost("kokoro", risk_ev)
         if "dv" in kinds:
             boost("josei", risk_ev)
-        if "child" in kinds or (child_words and any(in_text(c) for c in child_words)):
+        vsents = {sent_of(h) for h in risk_ev if h.target in _VIOLENT_TARGETS}
+        subject_child = ("suicide" in kinds or "selfharm" in kinds) and any(
+            in_text(c) and _SUBJECT_RE.match(doc.text, c.end) for c in child_words)
+        if "child" in kinds or subject_child or any(in_text(c) and sent_of(c) in vsents for c in child_words):
             boost("kosodate", [c for c in child_words][:2] or risk_ev)
         if "elder" in kinds and elder_words:
             boost("kaigo", risk_ev)
         if "no_food" in kinds:
             boost("konkyu", risk_ev)
+        if kinds and ("violence" in kinds or "dv" in kinds) and _WORKPLACE_RE.search(doc.text[base:]):
+            boost("shuro", [h for h in risk_ev if h.target in _VIOLENT_TARGETS][:2])
 
+    if "kokoro" in scores and scores.get("shogai", 0.0) >= FIELD_THRESHOLD and not (level and ("suicide" in kinds or "selfharm" in kinds)):
+        if all(h.key in _CLINIC_ONLY for h in ev.get("kokoro", [])):
+            del scores["kokoro"]
     fields = [FieldTag(k, round(v, 2), [_span(doc, h.start, h.end) for h in ev.get(k, [])])
               for k, v in scores.items() if v >= FIELD_THRESHOLD - 1e-9]
     fields.sort(key=lambda f: (-f.score, FIELD_KEYS.index(f.key)))
