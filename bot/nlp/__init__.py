@@ -3,8 +3,9 @@
     from bot.nlp import analyze, Analysis
     a = analyze(text, context=(), towns=())
 """
-from .analyzer import (FIELD_KEYS, FIELD_LABELS, INTENT_KEYS, PATTERN_LABELS, RISK_KINDS, RISK_LEVELS,
-                       Analysis, FieldTag, RiskMention, Span, analyze)
+from .analyzer import analyze
+from .result import (FIELD_KEYS, FIELD_LABELS, INTENT_KEYS, PATTERN_LABELS, RISK_KINDS, RISK_LEVELS, Analysis,
+                     FieldTag, RiskMention, Span)
 from .tokenizer import DictionaryError
 
 __all__ = ["analyze", "Analysis", "FieldTag", "Span", "RiskMention", "FIELD_LABELS", "PATTERN_LABELS",

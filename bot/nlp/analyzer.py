@@ -1,90 +1,33 @@
-"""Field tagging, risk detection, handoff, patterns, area and intents."""
+"""analyze(): risk detection and field scoring over one message and its context.
+
+The other jobs live in their own modules: result.py (the result types and labels),
+doc.py (token document and lexicon hits), negation.py (negation scope), cues.py and
+risk_model.py (regex cue classes and how they combine), intents.py, handoff.py (household
+patterns and the handoff decision), area.py (the place named).  Names are re-exported here
+so ``from bot.nlp.analyzer import ...`` keeps working.
+"""
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from typing import Iterable, Sequence
 
-from .lexicon import SKIP_POS, Lexicon, Pattern, _trie_pattern, is_negation, load_lexicon
+from .area import _find_area
 from .cues import TRIGGER_CLASSES, find_cues
-from .normalize import Normalized, normalize, to_hiragana
+from .doc import Hit, _build_doc, _collect_hits, _overlaps, _span
+from .handoff import _AGE_RE, _CARE_RE, _QUESTION_END_RE, _YOUNG_RE, decide_handoff, find_patterns
+from .intents import detect_intents
+from .lexicon import load_lexicon
+from .negation import _SENT_END, _neg_follows, _scope_negated
+from .result import (FIELD_KEYS, FIELD_LABELS, FIELD_THRESHOLD, INTENT_KEYS, PATTERN_LABELS,  # noqa: F401 (re-exported)
+                     RISK_KINDS, RISK_LEVELS, Analysis, FieldTag, RiskMention, Span)
 from .risk_model import apply_cues
-from .tokenizer import Token, tokenize
-
-FIELD_KEYS = ("kaigo", "shogai", "kosodate", "konkyu", "hikikomori", "josei",
-              "kokoro", "kyoiku", "shohi", "sumai", "shuro", "kodoku")
-FIELD_LABELS = {
-    "kaigo": "高齢・介護", "shogai": "障がい", "kosodate": "子ども・子育て", "konkyu": "生活困窮",
-    "hikikomori": "ひきこもり", "josei": "女性・DV", "kokoro": "こころの健康", "kyoiku": "学校・不登校・いじめ",
-    "shohi": "消費生活・借金", "sumai": "住まい", "shuro": "仕事・就労", "kodoku": "孤独・孤立",
-}
-PATTERN_LABELS = {
-    "8050": "8050問題", "double_care": "ダブルケア", "young_carer": "ヤングケアラー",
-    "gomi_yashiki": "ごみ屋敷", "tato_shiiku": "多頭飼育", "roro_kaigo": "老老介護",
-}
-RISK_LEVELS = ("none", "high", "emergency")
-RISK_KINDS = ("suicide", "selfharm", "violence", "dv", "child", "elder", "no_food", "other")
-INTENT_KEYS = ("greeting", "thanks", "asks_person", "ask_hours", "ask_anonymity", "ask_cost",
-               "ask_data", "ask_phone", "ask_window", "city_other", "delete", "menu")
-FIELD_THRESHOLD = 1.0
-
-
-@dataclass(frozen=True)
-class Span:
-    text: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class FieldTag:
-    key: str
-    score: float
-    evidence: list[Span]
-
-
-@dataclass(frozen=True)
-class RiskMention:
-    span: Span
-    reason: str  # negated | third_party | metaphor | past | question (ODの意味) | info (DVの相談窓口は?)
-
-
-@dataclass(frozen=True)
-class Analysis:
-    text: str
-    normalized: str
-    fields: list[FieldTag]
-    risk: str
-    risk_evidence: list[Span]
-    risk_kinds: list[str]
-    mentions: list[RiskMention]
-    handoff: bool
-    handoff_reasons: list[str]
-    patterns: list[str]
-    area: str | None
-    intents: list[str]
-
-    @property
-    def field_keys(self) -> list[str]:
-        return [f.key for f in self.fields]
-
-    @property
-    def pattern_labels(self) -> list[str]:
-        return [PATTERN_LABELS[p] for p in self.patterns]
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["field_keys"] = self.field_keys
-        return d
-
+from .tokenizer import Token
 
 # --------------------------------------------------------------------------- helpers
 
 _PHYSICAL = frozenset({"殴る", "殴られる", "叩く", "叩かれる", "蹴る", "蹴られる", "暴力", "暴力を振るう", "首を絞める",
                        "突き飛ばす", "物を投げる", "髪を引っ張る", "暴れる", "刺す", "殺す", "殺される", "襲う", "襲われる",
                        "なぐられ", "たたかれ", "けられ", "手をあげる", "手を上げる", "暴行"})
-_SENT_END = frozenset("。!?！？\n")
 _PILLS = frozenset({"薬", "くすり", "睡眠薬", "錠剤", "風邪薬", "頭痛薬", "精神薬", "処方薬", "眠剤", "安定剤", "睡眠導入剤"})
 _PILL_QTY = frozenset({"全部", "大量", "纏める", "まとめる", "一気", "全て", "箱", "全", "有るだけ", "ありったけ", "山ほど", "いっぱい",
                        "一杯", "たくさん", "沢山", "何十", "何錠", "ためる", "貯める", "溜める", "集める", "ぜんぶ", "たんまり"})
@@ -104,259 +47,6 @@ _PEOPLE = frozenset({"人", "友達", "友人", "家族", "孫", "おかん", "�
 _SUICIDE_MEANS = frozenset({"ロープ", "ろーぷ", "練炭", "れんたん", "首吊り", "首つり", "くびつり", "硫化水素", "遺書", "睡眠薬"})
 _STRONG_PLACES = frozenset({"線路", "柵の外", "樹海", "崖", "崖っぷち"})
 _DAYS = frozenset({"何日", "日", "週間", "ずっと", "何も", "まとも", "ほとんど", "一週間", "三日", "丸一日", "昨日", "何日間", "数日", "ここ"})
-_CLAUSE_CONJ = frozenset({"けど", "けれど", "けれども", "が", "から", "のに", "し", "ので", "ども", "げんじょ"})
-_SCOPE_OK_LEMMAS = frozenset({
-    "思う", "言う", "考える", "ある", "有る", "居る", "いる", "為る", "する", "成る", "なる", "訳", "わけ", "事", "こと",
-    "気持ち", "気", "感じ", "積もり", "つもり", "様", "よう", "分け", "本当", "全然", "別に", "特に", "まったく", "全く",
-    "決して", "一度", "度", "今", "もう", "本気", "そう", "とか", "物", "もの", "の", "ん", "無い", "ない", "思い",
-})
-_NOT_NEG_BEFORE = frozenset({"しか", "堪る", "たまる", "仕方", "仕様", "しょう", "違い", "知れる", "しれる", "以外", "外"})
-
-
-@dataclass(slots=True)
-class Hit:
-    category: str
-    target: str
-    weight: float
-    start: int  # char offsets in normalised joined text
-    end: int
-    t0: int  # token index range
-    t1: int
-    key: str  # phrase / term text (dedupe)
-
-
-@dataclass
-class _Doc:
-    norm: Normalized
-    text: str
-    hira: str
-    tokens: list[Token]
-    char_tok: list[int]
-    sent: list[int]  # sentence id per token
-    clause: list[int]  # clause id per token
-    base: int  # char offset where the current message starts (context before it)
-    kata: bool = False  # mostly katakana (half-width writing): words run together
-
-
-def _build_doc(text: str, context: Sequence[str]) -> _Doc:
-    parts = [c for c in context if c] + [text]
-    if len(parts) == 1:
-        norm = normalize(text)
-        base = 0
-    else:
-        texts: list[str] = []
-        offs: list[int] = []
-        for i, p in enumerate(parts):
-            n = normalize(p)
-            if texts:
-                texts.append("\n")
-                offs.append(-1)
-            last = i == len(parts) - 1
-            texts.append(n.text)
-            offs.extend(n.offsets if last else [-1] * len(n.text))
-        joined = "".join(texts)
-        base = len(joined) - len(normalize(text).text)
-        norm = Normalized(text, joined, tuple(offs))
-    ntext = norm.text
-    hira = to_hiragana(ntext)
-    kata = len(_KATA_RE.findall(ntext))
-    kata_text = False
-    if kata >= 3:
-        jp = len(_JP_RE.findall(ntext))
-        kata_text = bool(jp and kata / jp > 0.7 and jp >= 4)
-    tokens = tokenize(hira if kata_text else ntext)
-    # char -> token index; characters between tokens (whitespace) map to the next token
-    char_tok: list[int] = []
-    pos = 0
-    for i, t in enumerate(tokens):
-        if t.start > pos:
-            char_tok.extend([i] * (t.start - pos))
-        char_tok.extend([i] * (t.end - t.start))
-        pos = t.end
-    char_tok.extend([len(tokens)] * (len(ntext) + 1 - pos))
-    sent: list[int] = []
-    clause: list[int] = []
-    s = c_id = 0
-    prev_end = 0
-    for t in tokens:
-        # newline / sentence punctuation between tokens
-        if "\n" in ntext[prev_end:t.start]:
-            s += 1
-            c_id += 1
-        sent.append(s)
-        clause.append(c_id)
-        if t.surface in _SENT_END or (t.pos1 == "補助記号" and t.surface in "。!?！？"):
-            s += 1
-            c_id += 1
-        elif (t.pos1 == "補助記号" and t.surface in "、,，") or (t.pos2 == "接続助詞" and t.surface in _CLAUSE_CONJ):
-            c_id += 1
-        prev_end = t.end
-    return _Doc(norm, ntext, hira, tokens, char_tok, sent, clause, base, kata_text)
-
-
-_KATA_RE = re.compile(r"[\u30a1-\u30fa]")
-_JP_RE = re.compile(r"[\u3041-\u30fa\u4e00-\u9fff]")
-
-
-def _is_kata(ch: str) -> bool:
-    return "\u30a1" <= ch <= "\u30fa" or ch == "ー"
-
-
-def _tok_matches(tok: Token, elem: frozenset) -> bool:
-    return tok.lemma in elem or tok.base in elem or tok.surface in elem
-
-
-def _neg_follows(tokens: list[Token], j: int, limit: int = 6) -> int:
-    """Index just past a negation right after token j-1 (skipping particles/auxiliaries), else -1."""
-    k = j
-    n = len(tokens)
-    steps = 0
-    while k < n and steps < limit:
-        t = tokens[k]
-        if is_negation(t):
-            return k + 1
-        if t.pos1 == "動詞" and t.cform.endswith("撥音便") and t.surface.endswith("ん") and k > j - 1:
-            return k + 1 if k != j - 1 else -1
-        if t.pos1 in ("助詞", "助動詞", "補助記号") and t.surface not in "。!?！？\n":
-            if t.pos2 == "接続助詞" and t.surface not in ("て", "で"):
-                return -1
-            k += 1
-            steps += 1
-            continue
-        if t.pos1 == "動詞" and t.lemma in ("居る", "いる", "仕舞う", "来る", "呉れる", "貰う") and k > 0 and tokens[k - 1].surface in ("て", "で"):
-            k += 1
-            steps += 1
-            continue
-        if t.pos1 == "動詞" and t.lemma in ("有る", "ある", "御座る") and k > j - 1:
-            # 食べるものがありません / お金があらへん
-            k += 1
-            steps += 1
-            continue
-        if t.pos1 == "動詞" and t.lemma in ("居る",) and k > 0 and tokens[k - 1].pos1 == "助動詞":
-            k += 1
-            steps += 1
-            continue
-        return -1
-    return -1
-
-
-def toks_pos(tokens: list[Token], j: int) -> str:
-    return tokens[j].pos1
-
-
-def _match_at(tokens: list[Token], i: int, pat: Pattern) -> int:
-    """Return end token index (exclusive) if pat matches starting at i, else -1."""
-    j = i + 1
-    n = len(tokens)
-    for e in range(1, len(pat.elements)):
-        elem = pat.elements[e]
-        gap = 4 if pat.gaps[e] else 0
-        used = 0
-        while j < n:
-            t = tokens[j]
-            if _tok_matches(t, elem):
-                break
-            if t.surface in _SENT_END:
-                return -1
-            if t.pos1 in SKIP_POS or t.pos1 in ("接頭辞", "副詞", "連体詞") or (
-                    t.lemma == "為る" and j > 0 and toks_pos(tokens, j - 1) == "副詞"):
-                j += 1
-                continue
-            if used < gap:
-                used += 1
-                j += 1
-                continue
-            return -1
-        else:
-            return -1
-        j += 1
-    if pat.neg:
-        k = _neg_follows(tokens, j)
-        if k < 0:
-            # fused negation inside the last token (払えん, 通えん)
-            last = tokens[j - 1]
-            if last.pos1 == "動詞" and last.cform.endswith("撥音便") and last.surface.endswith("ん"):
-                nt = tokens[j] if j < n else None
-                if nt is None or nt.lemma not in ("だ", "です", "の", "ん"):
-                    return j
-            return -1
-        return k
-    return j
-
-
-def _collect_hits(doc: _Doc, lex: Lexicon) -> list[Hit]:
-    hits: list[Hit] = []
-    toks = doc.tokens
-    index = lex.index
-    doc_keys: set[str] = set()
-    for t in toks:
-        doc_keys.add(t.lemma)
-        doc_keys.add(t.base)
-        doc_keys.add(t.surface)
-    for i, t in enumerate(toks):
-        cands = index.get(t.lemma)
-        b = index.get(t.base) if t.base != t.lemma else None
-        s = index.get(t.surface) if t.surface != t.base and t.surface != t.lemma else None
-        if b or s:
-            seen: dict[int, Pattern] = {}
-            for lst in (cands, b, s):
-                if lst:
-                    for p in lst:
-                        seen[p.pid] = p
-            pats: Iterable[Pattern] = seen.values()
-        elif cands:
-            pats = cands
-        else:
-            continue
-        for p in pats:
-            if p.simple:
-                hits.append(Hit(p.category, p.target, p.weight, t.start, t.end, i, i + 1, p.text))
-                continue
-            # every later element must occur somewhere in the message, or the pattern cannot match
-            for e in p.elements[1:]:
-                if e.isdisjoint(doc_keys):
-                    break
-            else:
-                end = _match_at(toks, i, p)
-                if end > 0:
-                    hits.append(Hit(p.category, p.target, p.weight, t.start, toks[end - 1].end, i, end, p.text))
-    for rx, terms, text in ((lex.surface_re, lex.surface_terms, doc.text), (lex.kana_re, lex.kana_terms, doc.hira)):
-        if rx is None:
-            continue
-        for m in rx.finditer(text):
-            e = m.end()
-            if not doc.kata and e < len(doc.text) and _is_kata(doc.text[e - 1]) and _is_kata(doc.text[e]):
-                continue  # a katakana compound goes on (ロープ|ウェイ)
-            for term in terms[m.group(0)]:
-                t0 = doc.char_tok[m.start()]
-                t1 = max(doc.char_tok[max(m.end() - 1, 0)] + 1, t0 + 1)
-                hits.append(Hit(term.category, term.target, term.weight, m.start(), m.end(), t0, t1, term.text))
-    return hits
-
-
-def _scope_negated(toks: list[Token], t1: int) -> bool:
-    """Negation scope after a risk phrase: odd count of negations before a clause boundary."""
-    count = 0
-    k = t1
-    n = len(toks)
-    while k < n and k < t1 + 12:
-        t = toks[k]
-        if t.surface in _SENT_END or (t.pos1 == "補助記号" and t.surface in "。!?！？"):
-            break
-        if t.pos2 == "接続助詞" and t.surface in _CLAUSE_CONJ:
-            break
-        if t.lemma == "嘘":
-            # 死にたくないって言ったら嘘になる / 死にたいなんて嘘
-            count += 1
-        elif is_negation(t):
-            prev = toks[k - 1] if k > 0 else None
-            if prev is None or (prev.lemma not in _NOT_NEG_BEFORE and prev.surface not in _NOT_NEG_BEFORE):
-                count += 1
-        elif t.pos1 in ("名詞", "動詞", "形容詞", "代名詞", "接続詞") and t.lemma not in _SCOPE_OK_LEMMAS and t.surface not in _SCOPE_OK_LEMMAS:
-            if not (t.pos1 == "名詞" and t.pos2 in ("助動詞語幹", "数詞")):
-                break
-        k += 1
-    return count % 2 == 1
 
 
 _PARENT_WORDS = r"(おかあさん|おとうさん|かあさん|とうさん|ははおや|ちちおや|かあちゃん|とうちゃん|ははちゃん|まま|ぱぱ|おや|はは|ちち|母親|父親|母ちゃん|父ちゃん|母|父|親|義父|継父|おやじ|親父)"
@@ -376,82 +66,8 @@ def _is_info_question(text: str) -> bool:
     return bool(_INFO_Q_RE.search(last) and _QUESTION_END_RE.search(last))
 
 
-def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
-    return a0 < b1 and b0 < a1
-
-
 # --------------------------------------------------------------------------- main
 
-_GOMI_RE = re.compile(r"ゴミ屋敷|ごみ屋敷|ゴミ(が|で)(あふれ|溢れ|山|埋ま|いっぱい)|ごみ(が|で)(あふれ|溢れ|山|埋ま|いっぱい)|床が見えな|片付けられな|片づけられな")
-_TATO_RE = re.compile(r"多頭|(猫|犬|ねこ|いぬ|ネコ|イヌ)(が|を)?(何十|数十|[2-9][0-9]|何匹も|たくさん|いっぱい|沢山)")
-_AGE_RE = re.compile(r"(?<![0-9])([7-9][0-9])(代|歳|才|近く|過ぎ|すぎ|手前|の(?=私|夫|妻|父|母|祖|親|主人|旦那|兄|姉)|[)）])")
-_YOUNG_RE = re.compile(r"小学生|中学生|高校生|小学校|中学校|小[1-6]|中[1-3]|高[1-3]|孫|[0-9]{1,2}歳の(子|息子|娘)")
-_CARE_RE = re.compile(r"世話|介護|面倒を見|面倒見|家事|介助|看病|付き添|洗濯|料理|ご飯(を|も|とか)?(作|つく)|ご飯とか|家のこと(は|を)?全部|送り迎え")
-_QUESTION_END_RE = re.compile(r"(か|の|かな|ですか|ますか|でしょうか|けど|教えて(ください)?|ください|\?|？|ある|いい)[\s。!！?？w]*$")
-_FALLBACK_AREA_RE = re.compile(
-    r"([一-龥]{1,4}(?:町|村))(?![一-龥])|([一-龥]{2,4})(?=に住んで|在住|に住む|地区)")
-_AREA_STOP = {"市町村", "町村", "近所", "隣町", "実家", "地元", "田舎", "県外", "市外", "町内", "役場"}
-
-
-_AREA_STOPLIST = frozenset({"一部", "中央", "工業団地", "流通センター", "入会地", "金属団地", "テクノプラザ"})
-_PLACE_SUFFIX = "市町村区県郡"
-# a place name may be followed by these (小杉駅, 大門地区, 太閤山在住, 七美周辺, 大門小, 新湊支所)
-_AREA_AFTER = frozenset("駅地在周付近方支校区郵公図病小中高")
-_HONORIFIC_RE = re.compile(r"(さん|くん|君|ちゃん|様|さま|先生|氏)")
-
-
-def _is_kanji_ch(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or ch == "々"
-
-
-@lru_cache(maxsize=32)
-def _town_matcher(names: tuple[str, ...]) -> re.Pattern | None:
-    """One trie regex for a town list (names of one character are too ambiguous to match)."""
-    usable = sorted({n for n in names if n and len(n) >= 2 and n not in _AREA_STOPLIST})
-    return re.compile(_trie_pattern(usable)) if usable else None
-
-
-def _find_area(original: str, towns: Iterable[str]) -> str | None:
-    names = towns if isinstance(towns, tuple) else tuple(towns)
-    found: list[tuple[int, int, str]] = []
-    rx = _town_matcher(names) if names else None
-    if rx is not None:
-        for m in rx.finditer(original):
-            s, e, name = m.start(), m.end(), m.group(0)
-            before = original[s - 1] if s else ""
-            after = original[e] if e < len(original) else ""
-            # inside a longer kanji word (東中野, 福島県, 山形弁, 原因) it is not this place
-            if before and _is_kanji_ch(before) and before not in _PLACE_SUFFIX:
-                continue
-            if after and _is_kanji_ch(after) and not name.endswith(("町", "村", "地区")) and after not in _AREA_AFTER:
-                continue
-            if _HONORIFIC_RE.match(original, e):
-                continue  # 中野さん
-            found.append((s, e, name))
-    if not found and not names:
-        for m in _FALLBACK_AREA_RE.finditer(original):
-            g = m.group(1) or m.group(2)
-            if g and g not in _AREA_STOP and not g.endswith(("市役所", "役所")):
-                found.append((m.start(), m.end(), g))
-    if not found:
-        return None
-
-    def rank(item):
-        s, e, name = item
-        municipal = name.endswith(("県", "市", "郡", "都", "府", "道"))
-        return (municipal, -len(name), s)
-
-    return sorted(found, key=rank)[0][2]
-
-
-def _span(doc: _Doc, start: int, end: int) -> Span:
-    text = doc.text[start:end]
-    if start < doc.base:
-        return Span(text, -1, -1)
-    s, e = doc.norm.span_to_original(start, end)
-    if s >= 0:
-        return Span(doc.norm.original[s:e], s, e)
-    return Span(text, -1, -1)
 
 
 def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -> Analysis:
@@ -890,49 +506,11 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
                                                             for m in _YOUNG_RE.finditer(ntext_)][:1]))
         fkeys.add("kosodate")
 
-    # ------------------------------------------------------------------ intents
-    intents: list[str] = []
-    for key in INTENT_KEYS:
-        if any(in_text(h) for h in get("intent", key)):
-            intents.append(key)
-    if "ask_phone" in intents and any(h.key in ("電話", "電話したい", "電話できる") for h in get("intent", "ask_phone")) \
-            and not any(h.key in ("電話番号", "連絡先", "tel", "番号を教える", "電話で相談") for h in get("intent", "ask_phone")):
-        intents.remove("ask_phone")
+    intents = detect_intents(get, in_text)
 
-    # ------------------------------------------------------------------ patterns
     ntext = doc.text[base:]
-    patterns: list[str] = []
-    elder_age = len(_AGE_RE.findall(ntext))
-    if "hikikomori" in fkeys and ("kaigo" in fkeys or "8050" in ntext or elder_age
-                                  or re.search(r"年金暮らし|高齢の(親|父|母)|年老いた|老いた(親|父|母)", ntext)):
-        patterns.append("8050")
-    young = "ヤングケアラー" in ntext or bool(_YOUNG_RE.search(ntext) and _CARE_RE.search(ntext))
-    if ("kaigo" in fkeys and "kosodate" in fkeys and not young) or "ダブルケア" in ntext:
-        patterns.append("double_care")
-    if "ヤングケアラー" in ntext or (_YOUNG_RE.search(ntext) and _CARE_RE.search(ntext)):
-        patterns.append("young_carer")
-    if _GOMI_RE.search(ntext):
-        patterns.append("gomi_yashiki")
-    if _TATO_RE.search(ntext):
-        patterns.append("tato_shiiku")
-    if "老老介護" in ntext or "老々介護" in ntext or ("kaigo" in fkeys and elder_age >= 2):
-        patterns.append("roro_kaigo")
-
-    # ------------------------------------------------------------------ handoff
-    reasons: list[str] = []
-    if level >= 1:
-        reasons.append("risk")
-    if "asks_person" in intents:
-        reasons.append("asks_person")
-    if len(fkeys) >= 2:
-        household = any(in_text(h) for h in get("household", "household")
-                        if h.key not in ("私", "自分", "わたし", "僕", "俺", "おれ", "うち"))
-        last_sentence = re.split(r"[。\n!！]", ntext.strip(" 。\n"))[-1] if ntext.strip() else ""
-        question = bool(_QUESTION_END_RE.search(last_sentence)) and len(re.findall(r"[。\n!！?？]", ntext.strip(" 。\n"))) <= 1
-        if household or patterns or not question:
-            reasons.append("entangled")
-    if "entangled" not in reasons and set(patterns) & {"8050", "double_care", "young_carer"}:
-        reasons.append("entangled")  # named household patterns are multi-field by definition
+    patterns = find_patterns(ntext, fkeys)
+    reasons = decide_handoff(level, intents, fkeys, patterns, ntext, get, in_text)
     area = _find_area(text or "", towns)
     return Analysis(
         text=text or "",
