@@ -81,6 +81,7 @@ def create_app(settings: Optional[Settings] = None, *, engine: Optional[Engine] 
             if start_background:
                 scheduler.shutdown(wait=False)
                 worker.stop()
+            sender.close()
             client.close()
 
     app = FastAPI(title="くらしの相談LINE", lifespan=lifespan, docs_url=None, redoc_url=None)

@@ -8,10 +8,12 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Iterable, Optional
 
 from sqlalchemy import or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -66,13 +68,11 @@ def _token_used(result: SendResult) -> bool:
 
 
 def count_push(session: Session, at: datetime) -> None:
-    key = clock.month_key(at)
-    counter = session.get(PushCount, key)
-    if counter is None:
-        session.add(PushCount(month=key, count=1))
-    else:
-        counter.count += 1
-        session.add(counter)
+    """One more push this month: an atomic upsert, so parallel senders never collide."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(PushCount.__table__).values(month=clock.month_key(at), count=1)
+    session.exec(insert.on_conflict_do_update(  # type: ignore[call-overload]
+        index_elements=["month"], set_={"count": PushCount.__table__.c.count + 1}))
 
 
 def pushes_this_month(session: Session) -> int:
@@ -81,29 +81,53 @@ def pushes_this_month(session: Session) -> int:
 
 
 class OutboxSender:
-    def __init__(self, engine: Engine, client: LineClient):
+    def __init__(self, engine: Engine, client: LineClient, lanes: int = 4):
         self.engine = engine
         self.client = client
+        self._lanes = [ThreadPoolExecutor(1, thread_name_prefix=f"outbox-lane-{n}")
+                       for n in range(lanes)]
 
-    def send_due(self, only_ids: Iterable[int] | None = None, limit: int = 50) -> int:
-        """Send rows that are due (or just these). Returns how many were handled."""
-        handled = 0
-        for row_id in self._due_ids(only_ids, limit):
-            if self._claim(row_id):
-                self._send(row_id)
-                handled += 1
-        return handled
+    def send_due(self, only_ids: Iterable[int] | None = None, limit: int = 50,
+                 wait: bool = True) -> int:
+        """Send rows that are due (or just these); returns how many were taken.
 
-    def _due_ids(self, only_ids: Iterable[int] | None, limit: int) -> list[int]:
+        Rows go out on `lanes` threads; a resident's rows always take the same lane, so
+        each resident receives messages in the order they were queued.
+        """
+        due = self._due_rows(only_ids, limit)
+        futures = [self._lane_for(resident_id).submit(self._claim_and_send, row_id)
+                   for row_id, resident_id in due]
+        if wait:
+            return sum(future.result() for future in futures)
+        return len(futures)
+
+    def close(self) -> None:
+        for lane in self._lanes:
+            lane.shutdown(wait=True)
+
+    def _lane_for(self, resident_id: int) -> ThreadPoolExecutor:
+        return self._lanes[resident_id % len(self._lanes)]
+
+    def _claim_and_send(self, row_id: int) -> bool:
+        try:
+            if not self._claim(row_id):
+                return False
+            self._send(row_id)
+            return True
+        except Exception:           # the row stays claimed and is retried after the timeout
+            log.exception("outbox %s: send failed unexpectedly", row_id)
+            return False
+
+    def _due_rows(self, only_ids: Iterable[int] | None, limit: int) -> list[tuple[int, int]]:
         now = clock.now()
-        query = select(Outbox.id).where(or_(
+        query = select(Outbox.id, Outbox.resident_id).where(or_(
             (Outbox.status == "queued") & (Outbox.next_attempt_at <= now),
             (Outbox.status == "sending") & (Outbox.claimed_at < now - CLAIM_STALE_AFTER),
         )).order_by(Outbox.id).limit(limit)
         if only_ids is not None:
             query = query.where(Outbox.id.in_(list(only_ids)))
         with Session(self.engine) as session:
-            return list(session.exec(query))
+            return [tuple(row) for row in session.exec(query)]
 
     def _claim(self, row_id: int) -> bool:
         """Conditional UPDATE: exactly one process wins a row, on SQLite and PostgreSQL."""

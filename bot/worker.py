@@ -22,7 +22,6 @@ from bot import clock
 from bot.config import Settings
 from bot.db import is_postgres, with_db_retry, write_gate
 from bot.effects import EffectRunner, Reply, open_case
-from bot.flows.actions import Say
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.flows.router import route
 from bot.linemsg import text
@@ -33,7 +32,8 @@ from bot.wording import say
 log = logging.getLogger(__name__)
 
 ANSWERED_EVENT_TYPES = {"message", "postback", "follow", "unfollow"}
-CONTEXT_MESSAGES = 4      # earlier messages the tagger may read (a thought split over messages)
+CONTEXT_MESSAGES = 4                   # earlier messages the tagger may read:
+CONTEXT_WINDOW = timedelta(minutes=30)  # a thought split over messages, not last week's
 
 ContextFactory = Callable[[], FlowContext]
 AlertHook = Callable[[int, str], None]
@@ -96,8 +96,8 @@ class EventWorker:
             if outbox_ids is None:
                 continue
             handled += 1
-            if outbox_ids:
-                self.sender.send_due(outbox_ids)
+            if outbox_ids:                # sent on the resident's lane; the next event goes on
+                self.sender.send_due(outbox_ids, wait=False)
             for case_id, reason in alerts:
                 if self.on_alert:
                     self.on_alert(case_id, reason)
@@ -236,7 +236,8 @@ def _resident_for(session: Session, line_user_id: str) -> Resident:
 def _recent_texts(session: Session, resident: Resident) -> tuple[str, ...]:
     rows = session.exec(select(Message.text).where(
         Message.resident_id == resident.id, Message.direction == "in",
-        Message.text.is_not(None)).order_by(Message.id.desc()).limit(CONTEXT_MESSAGES)).all()
+        Message.text.is_not(None), Message.created_at >= clock.now() - CONTEXT_WINDOW)
+        .order_by(Message.id.desc()).limit(CONTEXT_MESSAGES)).all()
     return tuple(reversed([row for row in rows if row]))
 
 
@@ -257,5 +258,3 @@ def _scrubbed(payload: Optional[dict]) -> Optional[dict]:
         kept["message"] = {"type": (payload.get("message") or {}).get("type")}
     return kept
 
-
-__all__ = ["EventWorker", "Say"]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot.flows import checkin, commands, consultation, onboarding
-from bot.flows.actions import Action, GoTo, SetReachable
+from bot.flows.actions import Action, SetReachable
 from bot.flows.context import FlowContext, Inbound, ResidentView
 
 
@@ -28,5 +28,3 @@ def route(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action
         return step_handler(view, inbound, ctx)
     return checkin.on_message(view, inbound, ctx) + consultation.handle(view, inbound, ctx)
 
-
-__all__ = ["route", "GoTo"]
