@@ -23,7 +23,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterator
 
 import httpx
 

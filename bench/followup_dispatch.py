@@ -39,7 +39,7 @@ from bot.db import create_schema, make_engine  # noqa: E402
 from bot.emulator import LinePlatform, make_user_id  # noqa: E402
 from bot.emulator.api import create_emulator_app  # noqa: E402
 from bot.emulator.liveserver import LiveServer, free_port  # noqa: E402
-from bot.models import Case, FollowUp, Outbox, Resident  # noqa: E402
+from bot.models import Case, FollowUp, Resident  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))

@@ -9,10 +9,11 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from bot import clock
+from bot.erasure import erase_case_texts
 from bot.flows import actions as act
 from bot.models import (
-    PRIORITY_RANK, RISK_TO_PRIORITY, Case, Consent, ConversationState, DeletionRecord,
-    FollowUp, InboundEvent, Message, Note, Outbox, Resident,
+    PRIORITY_RANK, Case, Consent, ConversationState, DeletionRecord,
+    InboundEvent, Message, Outbox, Resident,
 )
 from bot.outbox import enqueue
 
@@ -178,22 +179,23 @@ def erase_resident(session: Session, resident: Resident) -> None:
     message_count = len(session.exec(select(Message.id).where(
         Message.resident_id == resident.id)).all())
     case_ids = list(session.exec(select(Case.id).where(Case.resident_id == resident.id)))
+    now = clock.now()
+    # Messages outside any case too (e.g. written before the first case was opened).
     session.exec(update(Message).where(Message.resident_id == resident.id)
                  .values(text=None, analysis=None, payload=None))
+    erase_case_texts(session, case_ids, "resident deleted data", now)
     if case_ids:
-        session.exec(update(Note).where(Note.case_id.in_(case_ids)).values(text=None))
-        session.exec(update(FollowUp).where(FollowUp.case_id.in_(case_ids))
-                     .where(FollowUp.status.in_(("scheduled", "held")))
-                     .values(status="cancelled", reason="resident deleted data"))
-        session.exec(update(FollowUp).where(FollowUp.case_id.in_(case_ids)).values(text=None))
         session.exec(update(Case).where(Case.id.in_(case_ids)).values(
-            status="closed", close_reason="deleted", closed_at=clock.now(), area=None,
-            text_purged_at=clock.now()))
+            status="closed", close_reason="deleted", closed_at=now, area=None))
     if resident.line_user_id:
         session.exec(update(InboundEvent).where(InboundEvent.line_user_id == resident.line_user_id)
                      .values(payload=None))
     session.exec(update(Outbox).where(Outbox.resident_id == resident.id)
                  .where(Outbox.status.in_(("sent", "failed"))).values(messages=[]))
+    # Anything still waiting to go out (a staff reply, a check-in) is not sent any more.
+    session.exec(update(Outbox).where(Outbox.resident_id == resident.id,
+                                      Outbox.status == "queued")
+                 .values(status="failed", messages=[], error="cancelled: resident deleted data"))
     session.exec(delete(Consent).where(Consent.resident_id == resident.id))
     session.add(DeletionRecord(messages_erased=message_count, cases=len(case_ids)))
     for column in ("terms_consent", "terms_consent_at", "share_consent", "share_consent_at",

@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot import clock
 from bot.db import session_scope, with_db_retry
-from bot.models import Case, FollowUp, Message, Note, Outbox
+from bot.erasure import erase_case_texts
+from bot.models import Case
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +30,7 @@ def purge_batch(session: Session, retention_days: int, now: datetime, limit: int
         Case.text_purged_at.is_(None)).order_by(Case.id).limit(limit)))
     if not case_ids:
         return 0
-    session.exec(update(Message).where(Message.case_id.in_(case_ids))
-                 .values(text=None, analysis=None, payload=None))
-    session.exec(update(Note).where(Note.case_id.in_(case_ids)).values(text=None))
-    session.exec(update(FollowUp).where(FollowUp.case_id.in_(case_ids),
-                                        FollowUp.status.in_(("scheduled", "held")))
-                 .values(status="cancelled", reason="retention period ended"))
-    session.exec(update(FollowUp).where(FollowUp.case_id.in_(case_ids)).values(text=None))
-    session.exec(update(Outbox).where(Outbox.case_id.in_(case_ids),
-                                      Outbox.status.in_(("sent", "failed"))).values(messages=[]))
-    session.exec(update(Case).where(Case.id.in_(case_ids)).values(text_purged_at=now))
+    erase_case_texts(session, case_ids, "retention period ended", now)
     return len(case_ids)
 
 

@@ -1,7 +1,6 @@
 """Login, sessions, lockout, roles and CSRF on the staff pages."""
 from __future__ import annotations
 
-from datetime import timedelta
 
 import httpx
 from sqlmodel import Session, select

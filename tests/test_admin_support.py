@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Optional
 
 import httpx
-import pytest
 from sqlmodel import Session, select
 
 from admin.security import hash_password

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from admin.web import TEMPLATES, audit, db, redirect, render, require_staff
 from bot import clock, followups
 from bot.followups import store
-from bot.models import Case, FollowUp, Resident, StaffUser
+from bot.models import Case, Resident, StaffUser
 from bot.outbox import pushes_this_month
 
 router = APIRouter()

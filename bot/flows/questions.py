@@ -2,7 +2,6 @@
 phone, 削除, メニュー; off-topic city questions get the city's general number politely."""
 from __future__ import annotations
 
-from bot import linemsg
 from bot.directory import get_directory, normalize
 from bot.flows import commands
 from bot.flows.actions import Action
