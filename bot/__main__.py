@@ -1,4 +1,4 @@
-"""Commands: python -m bot serve | demo | create-staff | richmenu."""
+"""Commands: python -m bot serve | demo | create-staff | richmenu | migrations."""
 from __future__ import annotations
 
 import argparse
@@ -28,9 +28,16 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("richmenu", help="create, upload and set the default rich menu")
 
+    migrations = commands.add_parser("migrations", help="database schema revisions")
+    migration_commands = migrations.add_subparsers(dest="migration_command", required=True)
+    migration_commands.add_parser("upgrade", help="upgrade DATABASE_URL to the current schema")
+    new = migration_commands.add_parser("new", help="write a revision for model changes")
+    new.add_argument("message")
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)   # a line per job run is noise
+    for chatty in ("apscheduler", "alembic"):      # a line per job run / migration step
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     if args.command == "serve":
         return _serve(args.host, args.port)
     if args.command == "demo":
@@ -38,10 +45,24 @@ def main(argv: list[str] | None = None) -> int:
         return run_demo(args.host, args.port, seed=args.seed)
     if args.command == "create-staff":
         return _create_staff(args.login, args.role, args.name, sys.stdin.readline().rstrip("\n"))
+    if args.command == "migrations":
+        return _migrations(args)
     if args.command == "richmenu":
         from bot.richmenu import main as richmenu_main
         return richmenu_main()
     return 2
+
+
+def _migrations(args) -> int:
+    from bot.config import get_settings
+    from bot.db import create_schema, make_engine, new_migration
+
+    if args.migration_command == "new":
+        new_migration(args.message)
+    else:
+        create_schema(make_engine(get_settings().database_url))
+        print("database schema is up to date")
+    return 0
 
 
 def _serve(host: str, port: int) -> int:
