@@ -21,6 +21,7 @@ from .negation import _SENT_END, _neg_follows, _scope_negated
 from .result import (FIELD_KEYS, FIELD_LABELS, FIELD_THRESHOLD, INTENT_KEYS, PATTERN_LABELS,  # noqa: F401 (re-exported)
                      RISK_KINDS, RISK_LEVELS, Analysis, FieldTag, RiskMention, Span)
 from .risk_model import apply_cues
+from .safety_net import scan as net_scan
 from .tokenizer import Token
 
 # --------------------------------------------------------------------------- helpers
@@ -264,7 +265,7 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
         # overdose split over messages: 薬 ... 全部/大量 ... 飲む
         if not dose_q and (pill_toks or "od" in doc.text) and ((lemmas | surfaces) & _PILL_QTY or _PILL_QTY_RE.search(doc.hira)) \
                 and ("飲む" in lemmas or "のむ" in surfaces or "飲ん" in doc.text):
-            if not any(h.target == "metaphor" for h in hits):
+            if not any(h.target in ("metaphor", "cue_degree_metaphor") for h in hits):
                 ev = [Hit("risk", "od", 1, t.start, t.end, i, i + 1, t.surface) for i, t in enumerate(toks)
                       if t.lemma in ("薬", "睡眠薬", "全部", "大量", "飲む")]
                 raise_to(2, "selfharm", ev)
@@ -424,6 +425,45 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
                 k += 1
         if lifeline and (elder_words or child_words or hazard or get("risk", "cold")):
             raise_to(1, "other", lifeline)
+
+    # ------------------------------------------------------------------ safety net
+    # general floor for wordings no rule above foresaw (bot/nlp/safety_net.py)
+    if level < 2 and toks:
+        n_danger, n_amps, n_despair, n_short = net_scan(doc.text, base)
+        if n_danger or (n_short and n_despair):
+            last_tok = len(toks) - 1
+            act: list[tuple[str, Hit, bool]] = []
+            for cls, s0, e0, prog in n_danger:
+                t0 = min(doc.char_tok[s0], last_tok)
+                t1 = max(min(doc.char_tok[max(e0 - 1, 0)], last_tok) + 1, t0 + 1)
+                h = Hit("risk", "net_" + cls, 1.0, s0, e0, t0, t1, doc.text[s0:e0])
+                why = classify(h)
+                # violence told in the past tense is still a disclosure (high) unless resolved since
+                if why is None or (why == "past" and cls == "violence" and not resolved):
+                    act.append((cls, h, prog and why is None))
+            # ordinary readings the cue rules already know cancel a net hit in their sentence
+            calm = {sent_of(x) for c in ("cue_benign_cut", "cue_simile", "cue_benign_purpose", "cue_degree_metaphor",
+                                         "cue_dose_question", "metaphor") for x in get("risk", c)}
+            peers_net = bool(get("risk", "peer_words"))
+            mundane_net = bool(get("risk", "cue_mundane_farewell"))
+            act = [(c, h, p) for c, h, p in act if sent_of(h) not in calm and not (c == "violence" and peers_net)
+                   and not (c == "farewell" and mundane_net)]
+            partner_net = bool(get("risk", "partner_words"))
+            kind_of = {"suicide": "suicide", "selfharm": "selfharm", "violence": "dv" if partner_net else "violence",
+                       "threat": "dv" if partner_net else "violence", "person": "other", "help": "other",
+                       "means": "suicide", "farewell": "suicide"}
+            for cls, h, _ in act:
+                raise_to(1, kind_of[cls], [h])
+            classes = {c for c, _, _ in act}
+            amps = set(n_amps)
+            if classes <= {"help", "farewell", "means"}:
+                amps -= classes  # a danger word is not its own amplifier
+            urgent = bool(act) and (bool(amps) or "threat" in classes or "selfharm" in classes
+                                    or any(p for c, _, p in act if c in ("violence", "person")))
+            short = n_short and (bool(act) or n_despair) and bool(n_amps & {"farewell", "help"})
+            if urgent or short:
+                raise_to(2, act[0][0] if act and act[0][0] in ("suicide", "selfharm") else
+                         kind_of.get(act[0][0], "suicide") if act else "suicide", [h for _, h, _ in act])
 
     # ------------------------------------------------------------------ fields
     scores: dict[str, float] = {}
