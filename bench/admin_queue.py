@@ -15,22 +15,19 @@ self-refreshing fragment and /admin/api/queue. Target: p95 <= 150 ms.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import random
 import secrets
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from harness import PG_URL, ROOT, BenchService, ms, percentile, postgres_version, table  # noqa: E402,F401
+from harness import ROOT, BenchService, database_url, ms, percentile, postgres_version, table  # noqa: E402,F401
 
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
@@ -162,25 +159,6 @@ def fill(engine: Engine, seed: int = 8) -> dict:
             "counts": counts, "build_s": built, "insert_s": time.monotonic() - started - built}
 
 
-@contextlib.contextmanager
-def database(kind: str) -> Iterator[str]:
-    """A fresh database: a SQLite file in a temp dir, or a private PostgreSQL schema."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="bench-admin-") as folder:
-            yield f"sqlite:///{folder}/bench.db"
-        return
-    schema = "bench_admin_" + secrets.token_hex(4)
-    admin = create_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
 # ---- measuring ----------------------------------------------------------------------------
 
 def login(base_url: str) -> httpx.Client:
@@ -229,7 +207,7 @@ def measure(client: httpx.Client, requests: int, warmup: int = 3) -> list[dict]:
 
 
 def run_one(kind: str, requests: int) -> tuple[list[list], dict]:
-    with database(kind) as url:
+    with database_url(kind) as url:
         engine = create_engine(url)
         info = fill(engine)
         engine.dispose()
@@ -287,7 +265,7 @@ def explain(kind: str) -> str:
     from datetime import time as dtime
 
     out = []
-    with database(kind) as url:
+    with database_url(kind) as url:
         engine = create_engine(url)
         fill(engine)
         statements: list[tuple[str, object]] = []

@@ -130,7 +130,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50)
     parser.add_argument("--database", default="sqlite")
     args = parser.parse_args()
-    from run_all import database_url
+    from harness import database_url
     with database_url(args.database) as url, BenchService(url) as service:
         print(run(service, args.seconds, args.rate)[0])
 

@@ -8,18 +8,22 @@ control routes), so the load generator never shares a GIL with it.
 from __future__ import annotations
 
 import asyncio
+import secrets
+import contextlib
 import json
 import os
 import platform
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 import httpx
+from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -29,6 +33,27 @@ from bot.emulator.liveserver import free_port  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+
+
+# ---- databases ------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def database_url(kind: str) -> Iterator[str]:
+    """A fresh database: a SQLite file in a temp dir, or a private PostgreSQL schema."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="bench-") as folder:
+            yield f"sqlite:///{folder}/bench.db"
+        return
+    schema = "bench_" + secrets.token_hex(4)
+    admin = create_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
 
 
 # ---- the service under test -------------------------------------------------------------

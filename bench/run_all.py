@@ -10,41 +10,17 @@ See docs/performance.md for a recorded run.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import secrets
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-from typing import Iterator
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from harness import PG_URL, ROOT, BenchService, machine, table  # noqa: E402
+from harness import ROOT, BenchService, database_url, machine, table  # noqa: E402
 
 SECTIONS = ("ack", "e2e", "tagging", "followups", "admin")
-
-
-@contextlib.contextmanager
-def database_url(kind: str) -> Iterator[str]:
-    """A fresh database: a SQLite file in a temp dir, or a private PostgreSQL schema."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="bench-") as folder:
-            yield f"sqlite:///{folder}/bench.db"
-        return
-    from sqlalchemy import create_engine, text
-    schema = "bench_" + secrets.token_hex(4)
-    admin = create_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def run_script(name: str, *args: str) -> str:

@@ -98,7 +98,7 @@ def main() -> None:
     parser.add_argument("--rates", default="50,200,500")
     parser.add_argument("--database", default="sqlite")
     args = parser.parse_args()
-    from run_all import database_url
+    from harness import database_url
     with database_url(args.database) as url, BenchService(url) as service:
         print(run(service, [int(r) for r in args.rates.split(",")], args.seconds)[0])
 

@@ -13,6 +13,7 @@ from bot import clock, followups
 from bot.clock import FrozenClock, from_jst, to_jst
 from bot.models import Case, ConversationState, FollowUp, Outbox, Resident
 from tests.conftest import start_service
+from tests.test_onboarding import quick_data, quick_labels
 
 MONDAY_10 = datetime(2025, 6, 2, 10, 0)          # JST wall clock, a weekday morning
 
@@ -84,17 +85,6 @@ def wait_status(service, followup_id, status, timeout=10.0) -> FollowUp:
 
 def pushes(service, user) -> list:
     return [r for r in service.platform.records_for(user.user_id) if r.kind == "push"]
-
-
-def quick_labels(message: dict) -> list[str]:
-    return [item["action"]["label"] for item in message.get("quickReply", {}).get("items", [])]
-
-
-def quick_data(message: dict, label: str) -> str:
-    for item in message["quickReply"]["items"]:
-        if item["action"]["label"] == label:
-            return item["action"]["data"]
-    raise AssertionError(f"no quick reply {label!r}")
 
 
 # Policies and timing -------------------------------------------------------------------------

@@ -55,12 +55,8 @@ def high(view: ResidentView, analysis, ctx: FlowContext) -> list[Action]:
     offer = linemsg.text(say("consultation.high_offer", when=when_staff_answer(ctx)),
                          staff_quick_replies(more=False))
     actions: list[Action] = [Escalate("high", ["risk"])]
-    area = windows.known_area(view, ctx)
-    if analysis.area and area is None:
-        found = windows.get_directory().resolve_area(ctx.municipality, town=analysis.area)
-        if found.status == "resolved":
-            area = found
-            actions += windows.remember(view, found)
+    area, remembered = windows.area_for(view, analysis.area, ctx)
+    actions += remembered
     carousel: list[dict] = []
     if fields:
         carousel, shown = windows.carousel_messages(ctx, fields, area)

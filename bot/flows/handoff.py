@@ -40,12 +40,8 @@ def entangled(view: ResidentView, analysis, ctx: FlowContext) -> list[Action]:
     explain = say("consultation.entangled", city=ctx.city) + "\n" + say(
         "consultation.queued", when=when_staff_answer(ctx))
     actions: list[Action] = [Escalate("normal", ["entangled"])]
-    area = windows.known_area(view, ctx)
-    if analysis.area and area is None:
-        found = windows.get_directory().resolve_area(ctx.municipality, town=analysis.area)
-        if found.status == "resolved":
-            area = found
-            actions += windows.remember(view, found)
+    area, remembered = windows.area_for(view, analysis.area, ctx)
+    actions += remembered
     carousel, shown = windows.carousel_messages(ctx, fields, area, complex_case=True)
     if shown:
         actions.append(windows.UpdateCase(windows_shown=True))

@@ -43,6 +43,17 @@ def area_from_text(ctx: FlowContext, typed: str, postal: bool = False) -> AreaRe
     return found
 
 
+def area_for(view: ResidentView, named: Optional[str],
+             ctx: FlowContext) -> tuple[Optional[AreaResolution], list[Action]]:
+    """The remembered area, or else the one the message names (then remembered too)."""
+    area = known_area(view, ctx)
+    if named and area is None:
+        found = get_directory().resolve_area(ctx.municipality, town=named)
+        if found.status == "resolved":
+            return found, remember(view, found)
+    return area, []
+
+
 def remember(view: ResidentView, area: AreaResolution) -> list[Action]:
     """Keep the area on the resident (only with consent) and on the case."""
     if area.status != "resolved" or not view.terms_consent:
