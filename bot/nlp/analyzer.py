@@ -100,6 +100,9 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
 
     metaphor_spans = [(h.start, h.end) for h in get("risk", "metaphor") + get("risk", "cue_degree_metaphor")]
     past_markers = get("risk", "past")
+    # a resolution that is itself negated (止められない for やめられる) is not one
+    if toks and get("risk", "resolved"):
+        by_cat[("risk", "resolved")] = [r for r in get("risk", "resolved") if not _scope_negated(toks, r.t1)]
     resolved = bool(get("risk", "resolved"))
     media = get("risk", "media")
 
@@ -439,7 +442,8 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
                 h = Hit("risk", "net_" + cls, 1.0, s0, e0, t0, t1, doc.text[s0:e0])
                 why = classify(h)
                 # violence told in the past tense is still a disclosure (high) unless resolved since
-                if why is None or (why == "past" and cls == "violence" and not resolved):
+                if why is None or (why == "past" and cls == "violence" and sent_of(h) not in past_sents
+                                       and not any(sent_of(r) == sent_of(h) for r in get("risk", "resolved"))):
                     act.append((cls, h, prog and why is None))
             # ordinary readings the cue rules already know cancel a net hit in their sentence
             calm = {sent_of(x) for c in ("cue_benign_cut", "cue_simile", "cue_benign_purpose", "cue_degree_metaphor",
@@ -458,7 +462,7 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
             amps = set(n_amps)
             if classes <= {"help", "farewell", "means"}:
                 amps -= classes  # a danger word is not its own amplifier
-            urgent = bool(act) and (bool(amps) or "threat" in classes or "selfharm" in classes
+            urgent = bool(act) and (bool(amps) or classes & {"threat", "selfharm", "person"}
                                     or any(p for c, _, p in act if c in ("violence", "person")))
             short = n_short and (bool(act) or n_despair) and bool(n_amps & {"farewell", "help"})
             if urgent or short:
