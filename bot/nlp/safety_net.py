@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from .prefilter import first_chars
 
 _KATA = {c: c - 0x60 for c in range(0x30A1, 0x30F7)}
 _VOICED = "がぎぐげござじずぜぞだぢづでどばびぶべぼぱぴぷぺぽゔ"
@@ -111,8 +112,8 @@ def _compile(pats: list[str]) -> re.Pattern:
 
 @lru_cache(maxsize=1)
 def _tables():
-    danger = {k: _compile(v) for k, v in _DANGER.items()}
-    amp = {k: _compile(v) for k, v in _AMP.items()}
+    danger = {k: (rx, first_chars(rx)) for k, rx in ((k, _compile(v)) for k, v in _DANGER.items())}
+    amp = {k: (rx, first_chars(rx)) for k, rx in ((k, _compile(v)) for k, v in _AMP.items())}
     return danger, amp, re.compile(_fold_pattern(_DESPAIR)), re.compile(_fold_pattern(_BENIGN))
 
 
@@ -149,8 +150,11 @@ def scan(text: str, base: int = 0):
         if benign_rx.search(cur[pos:end]):
             benign_spans.append((pos, end))
         pos = end
+    chars = set(cur)
     danger = []
-    for cls, rx in danger_rx.items():
+    for cls, (rx, first) in danger_rx.items():
+        if first is not None and first.isdisjoint(chars):
+            continue
         for m in rx.finditer(cur):
             s, e = m.span()
             if e <= s or any(a <= s < b for a, b in benign_spans):
@@ -158,7 +162,8 @@ def scan(text: str, base: int = 0):
             tail = cur[e:e + 6]
             prog = bool(re.match(r"^[^。、]{0,3}?(て|て)(る|い|く|き|ま|ん|っ|た|お)|^[^。、]{0,2}(とる|よる|中|なう)|^れ?(て|た)る", tail))
             danger.append((cls, s + base, e + base, prog))
-    amps = {cls for cls, rx in amp_rx.items() if rx.search(cur)}
+    amps = {cls for cls, (rx, first) in amp_rx.items()
+            if (first is None or not first.isdisjoint(chars)) and rx.search(cur)}
     despair = bool(despair_rx.search(cur))
     core = re.sub(r"[\s。、,.!?！？…wｗ笑]", "", cur)
     return danger, amps, despair, len(core) <= 15
