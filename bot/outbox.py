@@ -9,6 +9,7 @@ import logging
 import os
 import socket
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable, Optional
 
@@ -80,6 +81,27 @@ def pushes_this_month(session: Session) -> int:
     return counter.count if counter else 0
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """An outbox row this process has taken, with what sending it needs."""
+    id: int
+    user_id: Optional[str]
+    messages: list
+    reply_token: Optional[str]
+    reply_deadline: Optional[datetime]
+    uuid: str
+    attempts: int
+    claims: int
+    error: Optional[str]
+
+    @property
+    def reply_uncertain(self) -> bool:
+        """A reply whose outcome we never learnt: an earlier sender died mid-send, or the
+        last reply attempt timed out or got a 5xx (LINE may have delivered it)."""
+        return (self.claims > self.attempts + 1
+                or (self.error or "").startswith(REPLY_UNCERTAIN))
+
+
 class OutboxSender:
     def __init__(self, engine: Engine, client: LineClient, lanes: int = 4):
         self.engine = engine
@@ -110,9 +132,10 @@ class OutboxSender:
 
     def _claim_and_send(self, row_id: int) -> bool:
         try:
-            if not self._claim(row_id):
+            claimed = self._claim(row_id)
+            if claimed is None:
                 return False
-            self._send(row_id)
+            self._send(claimed)
             return True
         except Exception:           # the row stays claimed and is retried after the timeout
             log.exception("outbox %s: send failed unexpectedly", row_id)
@@ -129,70 +152,68 @@ class OutboxSender:
         with Session(self.engine) as session:
             return [tuple(row) for row in session.exec(query)]
 
-    def _claim(self, row_id: int) -> bool:
-        """Conditional UPDATE: exactly one process wins a row, on SQLite and PostgreSQL."""
+    def _claim(self, row_id: int) -> Optional["Claimed"]:
+        """Conditional UPDATE … RETURNING: exactly one process wins a row (SQLite and
+        PostgreSQL), and gets what it needs to send in the same round trip."""
         now = clock.now()
         statement = update(Outbox).where(Outbox.id == row_id).where(or_(
             (Outbox.status == "queued") & (Outbox.next_attempt_at <= now),
             (Outbox.status == "sending") & (Outbox.claimed_at < now - CLAIM_STALE_AFTER),
         )).values(status="sending", claimed_by=WORKER_ID, claimed_at=now,
-                   claims=Outbox.claims + 1)
+                   claims=Outbox.claims + 1).returning(
+            Outbox.resident_id, Outbox.messages, Outbox.reply_token, Outbox.reply_deadline,
+            Outbox.uuid, Outbox.attempts, Outbox.claims, Outbox.error)
 
-        def claim() -> bool:
+        def claim() -> Optional[Claimed]:
             write_gate(self.engine).wait_turn()
             with session_scope(self.engine) as session:
-                return session.exec(statement).rowcount == 1  # type: ignore[call-overload]
+                row = session.exec(statement).first()  # type: ignore[call-overload]
+                if row is None:
+                    return None
+                user_id = session.exec(select(Resident.line_user_id).where(
+                    Resident.id == row.resident_id)).first()
+                return Claimed(row_id, user_id, *tuple(row)[1:])
         return with_db_retry(claim)
 
-    def _send(self, row_id: int) -> None:
-        with Session(self.engine) as session:
-            row = session.get(Outbox, row_id)
-            resident = session.get(Resident, row.resident_id)
-            user_id = resident.line_user_id if resident else None
-            messages, token, deadline, uuid = (row.messages, row.reply_token,
-                                               row.reply_deadline, row.uuid)
-            # A reply whose outcome we never learnt: an earlier sender died mid-send, or
-            # the last reply attempt timed out or got a 5xx (LINE may have delivered it).
-            reply_uncertain = (row.claims > row.attempts + 1
-                               or (row.error or "").startswith(REPLY_UNCERTAIN))
-        if not user_id:
-            self._finish(row_id, SendResult(False, 0, "resident has no LINE user (deleted)"),
+    def _send(self, row: "Claimed") -> None:
+        if not row.user_id:
+            self._finish(row.id, SendResult(False, 0, "resident has no LINE user (deleted)"),
                          via=None)
             return
-        if token and deadline and clock.now() < deadline:
-            result = self.client.reply(token, messages)
-            if result.ok or (reply_uncertain and _token_used(result)):
+        if row.reply_token and row.reply_deadline and clock.now() < row.reply_deadline:
+            result = self.client.reply(row.reply_token, row.messages)
+            if result.ok or (row.reply_uncertain and _token_used(result)):
                 # The token belongs to this row alone: if it is used, we used it.
-                self._finish(row_id, result, via="reply")
+                self._finish(row.id, result, via="reply")
                 return
             if result.retryable:
-                self._retry_later(row_id, result, keep_reply_token=True)
+                self._retry_later(row.id, result, keep_reply_token=True)
                 return
-            log.info("outbox %s: reply refused (%s), pushing instead", row_id, result.status)
-        result = self.client.push(user_id, messages, uuid)
+            log.info("outbox %s: reply refused (%s), pushing instead", row.id, result.status)
+        result = self.client.push(row.user_id, row.messages, row.uuid)
         if result.ok or result.already_sent:
-            self._finish(row_id, result, via="push")
+            self._finish(row.id, result, via="push")
         elif result.retryable:
-            self._retry_later(row_id, result)
+            self._retry_later(row.id, result)
         else:
-            self._finish(row_id, result, via=None)
+            self._finish(row.id, result, via=None)
 
     def _finish(self, row_id: int, result: SendResult, via: Optional[str]) -> None:
+        now = clock.now()
+        values: dict = {"attempts": Outbox.attempts + 1,
+                        "reply_token": None}     # used (or useless) now: never again
+        if via is not None:
+            values.update(status="sent", sent_via=via, sent_at=now, error=None)
+        else:
+            values.update(status="failed", error=f"{result.status}: {result.reason}"[:500])
+
         def write() -> None:
             write_gate(self.engine).wait_turn()
             with session_scope(self.engine) as session:
-                row = session.get(Outbox, row_id)
-                row.attempts += 1
-                row.reply_token = None          # used (or useless) now: never again
-                if via is not None:
-                    row.status, row.sent_via, row.sent_at = "sent", via, clock.now()
-                    row.error = None
-                    if via == "push":
-                        count_push(session, row.sent_at)
-                else:
-                    row.status = "failed"
-                    row.error = f"{result.status}: {result.reason}"[:500]
-                session.add(row)
+                session.exec(update(Outbox).where(Outbox.id == row_id)  # type: ignore[call-overload]
+                             .values(**values))
+                if via == "push":
+                    count_push(session, now)
         with_db_retry(write)
         if via is None:
             log.warning("outbox %s failed: status %s", row_id, result.status)
