@@ -300,7 +300,7 @@ def test_practical_questions_are_answered_by_the_bot(service):
     assert "平日 8:30〜17:15" in chat.send("相談できる時間は何時までですか")[0]["text"]
     assert "匿名" in chat.send("匿名で相談できますか")[0]["text"]
     assert "無料" in chat.send("相談にお金はかかりますか")[0]["text"]
-    city = chat.send("住民票ってコンビニで取れますか")[0]["text"]
+    city = chat.send("マイナンバーカードの更新はどこでできますか")[0]["text"]
     assert "代表番号" in city and not any(ch.isdigit() for ch in city)   # no invented number
     assert "削除" in chat.send("メニュー")[0]["text"]
     assert quick_labels(chat.send("記録を消してほしい")[0]) == ["削除する", "やめる"]
