@@ -14,6 +14,11 @@ Every set under tests/data/ was written for this project from the label definiti
   scored once untouched: emergency recall 0.675 (8 -> none, 5 -> high), high recall 0.900,
   false alarms 7.5 %, micro-F1 0.824, handoff 0.860.  macro-F1 is not asserted there: two
   fields (hikikomori, shohi) have no gold example in it, so their F1 is 0 by the README's rule.
+- nlp_blind5.jsonl (60: 25 emergency, 10 high, 25 none; indirect, dialect, elderly, teen slang,
+  emoji, English mixed, split messages vs metaphor/news/past/negation): written before bot/nlp/
+  was read, scored once untouched: emergency recall 0.640 (6 -> none, 3 -> high), high recall
+  0.700, false alarms 4.0 %, micro-F1 0.831, handoff 0.833.  macro-F1 not asserted (5 fields
+  have no gold example).
 
 Those untouched figures are the honest generalisation numbers; these tests keep the gains made
 afterwards with general mechanisms (risk_model.py, cues, dialect.py, safety_net.py).  The last
@@ -52,6 +57,8 @@ SETS = [
     DataSet("nlp_blind.jsonl", (150, None), {"emergency": (30, None), "high": (25, None), "none": (60, None)}),
     DataSet("nlp_blind3.jsonl", (150, 150), {"emergency": (30, None), "high": (25, None), "none": (80, None)}),
     DataSet("nlp_blind4.jsonl", (100, 100), {"emergency": (40, 40), "high": (20, 20), "none": (40, 40)},
+            handoff_iff_risk=True, macro_f1=False),
+    DataSet("nlp_blind5.jsonl", (60, 60), {"emergency": (25, 25), "high": (10, 10), "none": (25, 25)},
             handoff_iff_risk=True, macro_f1=False),
 ]
 
@@ -116,6 +123,10 @@ def test_fold_is_length_preserving_and_voicing_blind():
     "くすり　はこごと　のんだ",            # hiragana overdose
     "家燃やしたるって旦那が言うてる",      # Kansai arson threat
     "嫁が子どもの首しめでる",              # voiced progressive
+    "踏切にきた。ほんと無理",              # at a dangerous place now + despair
+    "🩸🩸 止まんない",                    # emoji bleeding
+    "首に巻くベルト用意した",              # ligature named by its use
+    "子どもが泣き止まなくて床に叩きつけそう",  # urge to harm a child
 ])
 def test_unseen_emergencies_are_caught(text):
     assert analyze(text).risk == "emergency"
@@ -126,6 +137,8 @@ def test_unseen_emergencies_are_caught(text):
     "消えるボールペンください", "映画で首しめるシーンが怖かった", "キャンプで火をつけるのが上手になった",
     "猫が動かないで寝てる、かわいい", "受けられる支援を知りたい", "今日は薬を全部飲み忘れずに飲めました",
     "バンジージャンプで飛び降りてきた", "殺す気で勉強してる娘に何かしてあげたい",
+    "イライラしてスマホ投げつけそう", "血圧が上がってて心配", "部活で殺される笑 練習きつすぎ",
+    "生きててもしょうがないなんて思わない、毎日楽しい",
 ])
 def test_ordinary_wording_stays_none(text):
     assert analyze(text).risk == "none"

@@ -433,7 +433,7 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
     # general floor for wordings no rule above foresaw (bot/nlp/safety_net.py)
     if level < 2 and toks:
         n_danger, n_amps, n_despair, n_short = net_scan(doc.text, base)
-        if n_danger or (n_short and n_despair):
+        if n_danger or (n_short and n_despair) or "presence" in n_amps:
             last_tok = len(toks) - 1
             act: list[tuple[str, Hit, bool]] = []
             for cls, s0, e0, prog in n_danger:
@@ -452,20 +452,26 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
             mundane_net = bool(get("risk", "cue_mundane_farewell"))
             act = [(c, h, p) for c, h, p in act if sent_of(h) not in calm and not (c == "violence" and peers_net)
                    and not (c == "farewell" and mundane_net)]
+            # an urge to harm counts only towards a child or an elder named in the message
+            dependant_net = bool(get("risk", "child_words") or get("risk", "elder_words"))
+            act = [(c, h, p) for c, h, p in act if c != "harm_urge" or dependant_net]
             partner_net = bool(get("risk", "partner_words"))
             kind_of = {"suicide": "suicide", "selfharm": "selfharm", "violence": "dv" if partner_net else "violence",
                        "threat": "dv" if partner_net else "violence", "person": "other", "help": "other",
-                       "means": "suicide", "farewell": "suicide"}
+                       "means": "suicide", "farewell": "suicide",
+                       "harm_urge": "child" if get("risk", "child_words") else "elder"}
             for cls, h, _ in act:
                 raise_to(1, kind_of[cls], [h])
             classes = {c for c, _, _ in act}
             amps = set(n_amps)
             if classes <= {"help", "farewell", "means"}:
                 amps -= classes  # a danger word is not its own amplifier
-            urgent = bool(act) and (bool(amps) or classes & {"threat", "selfharm", "person"}
+            urgent = bool(act) and (bool(amps) or classes & {"threat", "selfharm", "person", "harm_urge"}
                                     or any(p for c, _, p in act if c in ("violence", "person")))
             short = n_short and (bool(act) or n_despair) and bool(n_amps & {"farewell", "help"})
-            if urgent or short:
+            # at a dangerous place now, with a danger word, despair or a farewell (橋の上にいます。さよなら)
+            present = "presence" in n_amps and (bool(act) or n_despair or "farewell" in n_amps)
+            if urgent or short or present:
                 raise_to(2, act[0][0] if act and act[0][0] in ("suicide", "selfharm") else
                          kind_of.get(act[0][0], "suicide") if act else "suicide", [h for _, h, _ in act])
 

@@ -65,6 +65,10 @@ def _scope_negated(toks: list[Token], t1: int) -> bool:
             break
         if t.pos2 == "接続助詞" and t.surface in _CLAUSE_CONJ:
             break
+        # a contrast opening a new clause after an emoji or a symbol (消えたい😢でも今すぐじゃない)
+        if (t.surface in ("で", "だ", "だけ", "けど") and k + 1 < n and toks[k + 1].surface in ("も", "ど", "けど")
+                and k > t1 - 1 and k > 0 and toks[k - 1].pos1 == "補助記号"):
+            break
         if t.lemma == "嘘":
             # 死にたくないって言ったら嘘になる / 死にたいなんて嘘
             count += 1
