@@ -33,7 +33,7 @@ _PILLS = frozenset({"薬", "くすり", "睡眠薬", "錠剤", "風邪薬", "頭
 _PILL_QTY = frozenset({"全部", "大量", "纏める", "まとめる", "一気", "全て", "箱", "全", "有るだけ", "ありったけ", "山ほど", "いっぱい",
                        "一杯", "たくさん", "沢山", "何十", "何錠", "ためる", "貯める", "溜める", "集める", "ぜんぶ", "たんまり"})
 _PILL_QTY_RE = re.compile(r"全部|ぜんぶ|大量|まとめ|一気|全て|ありったけ|山ほど|やまほど|いっぱい|一杯|たくさん|沢山|何十|何錠|"
-                          r"ためて|ためた|ためと|貯め|溜め|集め|あつめ|[0-9０-９]+錠|[0-9]+箱|一箱|箱ごと")
+                          r"ためて|ためた|ためと|貯め|溜め|集め|あつめ|[0-9０-９]+錠|[0-9]+箱|一箱|箱ごと|[0-9０-９一ひと]+(瓶|びん|シート|しーと)|瓶ごと|まるごと|丸ごと")
 _ACQUIRE_RE = re.compile(r"^[をはもの]?(買っ|買い|買う|購入|用意|準備|貯め|溜め|ため|集め|あつめ|揃え|そろえ|かっ|かい|ようい|じゅんび|手に入れ|てにいれ)")
 # risk categories that can raise the level on their own or with others; context-only ones
 # (child_words, now, past, ...) cannot.
@@ -244,8 +244,9 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
             raise_to(1, "suicide", ideation_strong)
         if ideation and means_any:
             raise_to(2, "suicide", ideation + means_any)
-        if [d for d in despair if d.weight >= 1.0] and means:
-            raise_to(2, "suicide", despair + means)
+        means_nb = [h for h in means if sent_of(h) not in benign_sents]  # キャンプのロープ is not a means
+        if [d for d in despair if d.weight >= 1.0] and means_nb:
+            raise_to(2, "suicide", despair + means_nb)
         if imminent:
             raise_to(2, "suicide", imminent)
         if acquired and (ideation or despair or any(h.key in _SUICIDE_MEANS for h in acquired)):
@@ -262,7 +263,8 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
         if selfharm:
             raise_to(1, "selfharm", selfharm)
         cut_ok = {sent_of(h) for h in get("risk", "cue_benign_cut")}
-        selfharm_now = [h for h in selfharm_now if sent_of(h) not in cut_ok]
+        dose_sents = {sent_of(h) for h in get("risk", "cue_dose_question")}
+        selfharm_now = [h for h in selfharm_now if sent_of(h) not in cut_ok and sent_of(h) not in dose_sents]
         if selfharm_now:
             raise_to(2, "selfharm", selfharm_now)
         # overdose split over messages: 薬 ... 全部/大量 ... 飲む
