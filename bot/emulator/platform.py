@@ -7,6 +7,8 @@ platform directly. One RLock guards all state; a Condition on it wakes wait_for(
 from __future__ import annotations
 
 import calendar
+import functools
+import inspect
 import secrets
 import threading
 import time
@@ -91,6 +93,17 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _requires_token(method: Callable[..., ApiResult]) -> Callable[..., ApiResult]:
+    """Answer 401 like LINE before the call when the bearer token is missing or wrong."""
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def checked(self: "LinePlatform", *args: Any, **kwargs: Any) -> ApiResult:
+        authorization = signature.bind(self, *args, **kwargs).arguments.get("authorization")
+        return self.check_auth(authorization) or method(self, *args, **kwargs)
+    return checked
 
 
 class LinePlatform:
@@ -305,27 +318,21 @@ class LinePlatform:
         with self._lock:
             return sum(1 for r in self.sent if r.kind == "push" and r.at >= start)
 
+    @_requires_token
     def quota(self, authorization: str | None) -> ApiResult:
-        denied = self.check_auth(authorization)
-        if denied:
-            return denied
         if self.monthly_push_limit is None:
             return ApiResult(200, {"type": "none"})
         return ApiResult(200, {"type": "limited", "value": self.monthly_push_limit})
 
+    @_requires_token
     def quota_consumption(self, authorization: str | None) -> ApiResult:
-        denied = self.check_auth(authorization)
-        if denied:
-            return denied
         # LINE counts one message per recipient per request, however many bubbles.
         return ApiResult(200, {"totalUsage": self.push_count_this_month()})
 
     # ---- loading animation ----------------------------------------------------------
 
+    @_requires_token
     def start_loading(self, body: Any, authorization: str | None) -> ApiResult:
-        denied = self.check_auth(authorization)
-        if denied:
-            return denied
         if not isinstance(body, dict):
             return _error(400, "The request body could not be parsed as JSON")
         chat_id = body.get("chatId")
@@ -355,10 +362,8 @@ class LinePlatform:
 
     # ---- rich menus -----------------------------------------------------------------
 
+    @_requires_token
     def create_rich_menu(self, body: Any, authorization: str | None) -> ApiResult:
-        denied = self.check_auth(authorization)
-        if denied:
-            return denied
         if not isinstance(body, dict):
             return _error(400, "The request body could not be parsed as JSON")
         details = []
@@ -382,12 +387,10 @@ class LinePlatform:
             self.rich_menus[rich_menu_id] = RichMenu(rich_menu_id, dict(body))
         return ApiResult(200, {"richMenuId": rich_menu_id})
 
+    @_requires_token
     def upload_rich_menu_image(self, rich_menu_id: str, content: bytes,
                                content_type: str | None,
                                authorization: str | None) -> ApiResult:
-        denied = self.check_auth(authorization)
-        if denied:
-            return denied
         with self._lock:
             menu = self.rich_menus.get(rich_menu_id)
             if menu is None:
@@ -404,28 +407,22 @@ class LinePlatform:
     def _rich_menu_view(self, menu: RichMenu) -> dict:
         return {"richMenuId": menu.rich_menu_id, **menu.body}
 
+    @_requires_token
     def get_rich_menu(self, rich_menu_id: str, authorization: str | None) -> ApiResult:
-        denied = self.check_auth(authorization)
-        if denied:
-            return denied
         with self._lock:
             menu = self.rich_menus.get(rich_menu_id)
             if menu is None:
                 return _error(404, "Not found")
             return ApiResult(200, self._rich_menu_view(menu))
 
+    @_requires_token
     def list_rich_menus(self, authorization: str | None) -> ApiResult:
-        denied = self.check_auth(authorization)
-        if denied:
-            return denied
         with self._lock:
             menus = [self._rich_menu_view(m) for m in self.rich_menus.values()]
         return ApiResult(200, {"richmenus": menus})
 
+    @_requires_token
     def delete_rich_menu(self, rich_menu_id: str, authorization: str | None) -> ApiResult:
-        denied = self.check_auth(authorization)
-        if denied:
-            return denied
         with self._lock:
             if self.rich_menus.pop(rich_menu_id, None) is None:
                 return _error(404, "Not found")
@@ -433,11 +430,9 @@ class LinePlatform:
                 self.default_rich_menu_id = None
         return ApiResult(200, {})
 
+    @_requires_token
     def set_default_rich_menu(self, rich_menu_id: str,
                               authorization: str | None) -> ApiResult:
-        denied = self.check_auth(authorization)
-        if denied:
-            return denied
         with self._lock:
             menu = self.rich_menus.get(rich_menu_id)
             if menu is None:
@@ -447,18 +442,14 @@ class LinePlatform:
             self.default_rich_menu_id = rich_menu_id
         return ApiResult(200, {})
 
+    @_requires_token
     def get_default_rich_menu(self, authorization: str | None) -> ApiResult:
-        denied = self.check_auth(authorization)
-        if denied:
-            return denied
         if self.default_rich_menu_id is None:
             return _error(404, "no default richmenu")
         return ApiResult(200, {"richMenuId": self.default_rich_menu_id})
 
+    @_requires_token
     def cancel_default_rich_menu(self, authorization: str | None) -> ApiResult:
-        denied = self.check_auth(authorization)
-        if denied:
-            return denied
         with self._lock:
             self.default_rich_menu_id = None
         return ApiResult(200, {})
