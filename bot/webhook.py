@@ -32,8 +32,11 @@ def build_router(parser: WebhookParser, engine: Engine, on_stored=lambda: None) 
         signature = request.headers.get("x-line-signature")
         if not signature:
             raise HTTPException(400, "missing x-line-signature")
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise HTTPException(400, "body too large")      # refused before it is read
         body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
+        if len(body) > MAX_BODY_BYTES:                       # chunked or mis-declared
             raise HTTPException(400, "body too large")
         events = parse_events(parser, body, signature)
         if events:
