@@ -1,5 +1,5 @@
 """What the case page shows: the conversation with evidence highlighted, delivery states,
-suggested windows, and the optimistic-lock update used by every staff edit."""
+suggested windows."""
 from __future__ import annotations
 
 import logging
@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any, Optional
 
 from markupsafe import Markup, escape
-from sqlalchemy import update
 from sqlmodel import Session, select
 
 from admin import labels
@@ -156,9 +155,3 @@ def agency_names(municipality: str) -> list[str]:
     except Exception:
         return []
 
-
-def update_case(session: Session, case_id: int, version: int, **values: Any) -> bool:
-    """Change a case only if nobody changed it since the form was drawn (Case.version)."""
-    statement = (update(Case).where(Case.id == case_id, Case.version == version)
-                 .values(version=Case.version + 1, **values))
-    return session.exec(statement).rowcount == 1  # type: ignore[call-overload]

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from admin import labels
 from bot import clock
+from bot.cases import STAFF_HELD, CaseStatus
 from bot.hours import BusinessHours
 from bot.models import Case, Message, Resident, StaffUser
 
@@ -62,16 +63,10 @@ class QueueRow:
 
 
 def _tab_filter(query, tab: str, staff: StaffUser):
-    if tab == "waiting":
-        return query.where(Case.status == "waiting")
     if tab == "mine":
-        return query.where(Case.status == "open", Case.assignee_id == staff.id)
-    if tab == "open":
-        return query.where(Case.status == "open")
-    if tab == "pending":
-        return query.where(Case.status == "pending")
-    if tab == "closed":
-        return query.where(Case.status == "closed")
+        return query.where(Case.status == CaseStatus.OPEN, Case.assignee_id == staff.id)
+    if tab in ("waiting", "open", "pending", "closed"):
+        return query.where(Case.status == CaseStatus(tab))
     raise ValueError(tab)
 
 
@@ -195,15 +190,15 @@ def staff_names(session: Session) -> dict[int, str]:
 
 def tab_counts(session: Session, staff: StaffUser) -> dict[str, int]:
     counts = dict(session.exec(select(Case.status, func.count(Case.id))
-                               .where(Case.status.in_(("waiting", "open", "pending")))
+                               .where(Case.status.in_(STAFF_HELD))
                                .group_by(Case.status)).all())
     mine = session.exec(select(func.count(Case.id)).where(
-        Case.status == "open", Case.assignee_id == staff.id)).one()
+        Case.status == CaseStatus.OPEN, Case.assignee_id == staff.id)).one()
     return {"waiting": counts.get("waiting", 0), "mine": mine, "open": counts.get("open", 0),
             "pending": counts.get("pending", 0)}
 
 
 def waiting_emergencies(session: Session) -> list[int]:
     """Emergency cases nobody has picked up yet (these raise the alert)."""
-    return list(session.exec(select(Case.id).where(Case.status == "waiting")
+    return list(session.exec(select(Case.id).where(Case.status == CaseStatus.WAITING)
                              .where(Case.priority == "emergency").order_by(Case.id)).all())

@@ -9,16 +9,15 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from bot import clock
+from bot.cases import lifecycle
 from bot.erasure import erase_case_texts
 from bot.flows import actions as act
 from bot.models import (
-    PRIORITY_RANK, Case, Consent, ConversationState, DeletionRecord,
-    InboundEvent, Message, Outbox, Resident,
+    Case, Consent, ConversationState, DeletionRecord, InboundEvent, Message, Outbox, Resident,
 )
 from bot.outbox import enqueue
 
 RISK_ORDER = {"none": 0, "high": 1, "emergency": 2}
-OPEN_STATUSES = ("bot", "waiting", "open", "pending")
 
 
 @dataclass
@@ -35,18 +34,11 @@ class Outcome:
 
 
 def open_case(session: Session, resident: Resident) -> Optional[Case]:
-    return session.exec(select(Case).where(Case.resident_id == resident.id)
-                        .where(Case.status.in_(OPEN_STATUSES))
-                        .order_by(Case.id.desc())).first()
+    return lifecycle.active_case(session, resident.id)
 
 
 def ensure_case(session: Session, resident: Resident) -> Case:
-    case = open_case(session, resident)
-    if case is None:
-        case = Case(resident_id=resident.id, fields=[], patterns=[], handoff_reasons=[])
-        session.add(case)
-        session.flush()
-    return case
+    return lifecycle.ensure_case(session, resident.id)
 
 
 class EffectRunner:
@@ -137,16 +129,7 @@ class EffectRunner:
 
     def _Escalate(self, action: act.Escalate) -> None:
         case = ensure_case(self.session, self.resident)
-        now = clock.now()
-        rank = min(case.priority_rank, PRIORITY_RANK[action.priority])
-        case.priority_rank = rank
-        case.priority = next(name for name, value in PRIORITY_RANK.items() if value == rank)
-        if case.status in ("bot", "pending"):
-            case.status = "waiting"
-            case.queued_at = case.queued_at or now
-        case.handoff_reasons = _union(case.handoff_reasons, action.reasons)
-        case.version += 1
-        self.session.add(case)
+        lifecycle.escalate(self.session, case, priority=action.priority, reasons=action.reasons)
 
     def _Alert(self, action: act.Alert) -> None:
         case = ensure_case(self.session, self.resident)
@@ -184,9 +167,7 @@ def erase_resident(session: Session, resident: Resident) -> None:
     session.exec(update(Message).where(Message.resident_id == resident.id)
                  .values(text=None, analysis=None, payload=None))
     erase_case_texts(session, case_ids, "resident deleted data", now)
-    if case_ids:
-        session.exec(update(Case).where(Case.id.in_(case_ids)).values(
-            status="closed", close_reason="deleted", closed_at=now, area=None))
+    lifecycle.close_for_deletion(session, case_ids, now)
     if resident.line_user_id:
         session.exec(update(InboundEvent).where(InboundEvent.line_user_id == resident.line_user_id)
                      .values(payload=None))

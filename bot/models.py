@@ -14,8 +14,6 @@ from bot import clock
 # Queue order: lower rank first.
 PRIORITY_RANK = {"emergency": 0, "high": 1, "normal": 2}
 RISK_TO_PRIORITY = {"emergency": "emergency", "high": "high", "none": "normal"}
-CASE_STATUSES = ("bot", "waiting", "open", "pending", "closed")
-STAFF_STATUSES = ("waiting", "open", "pending")   # a person holds or must pick up the case
 
 _CODE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"       # no look-alikes (0/O, 1/I, 5/S, 8/B)
 
@@ -88,7 +86,7 @@ class Case(SQLModel, table=True):
                       Index("ix_case_closed", "status", "closed_at"))   # the closed tab
     id: Optional[int] = Field(default=None, primary_key=True)
     resident_id: int = Field(foreign_key="resident.id", index=True)
-    status: str = Field(default="bot", max_length=16)
+    status: str = Field(default="bot", max_length=16)         # bot.cases.CaseStatus
     priority: str = Field(default="normal", max_length=16)
     priority_rank: int = PRIORITY_RANK["normal"]
     risk: str = Field(default="none", max_length=16)         # highest seen on the case

@@ -142,7 +142,7 @@ def test_every_state_changing_request_needs_the_csrf_token(service):
         ("/admin/cases/%d/note" % case_id, {"text": "メモ"}),
         ("/admin/cases/%d/status" % case_id, {"version": version, "status": "closed",
                                               "close_reason": "info"}),
-        ("/admin/cases/%d/followup" % case_id, {"due_at": "2099-01-01T10:00", "text": "その後"}),
+        ("/admin/cases/%d/followups" % case_id, {"due_at": "2099-01-01T10:00", "text": "その後"}),
         ("/admin/staff", {"login": "mallory", "role": "admin"}),
         ("/admin/staff/1/role", {"role": "staff"}),
         ("/admin/staff/1/disable", {"disabled": "yes"}),

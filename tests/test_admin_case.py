@@ -137,10 +137,10 @@ def test_take_assign_note_close_with_reason_agency_and_followup(service):
     case = case_row(service.engine, case_id)
     assert (case.status, case.close_reason, case.referred_agency) == ("closed", "tamokan", "射水市地域福祉課")
     assert case.closed_at is not None
-    response = client.post(f"/admin/cases/{case_id}/followup",
+    response = client.post(f"/admin/cases/{case_id}/followups",
                            {"due_at": "2099-04-01T10:00", "text": "その後いかがですか"})
     assert response.status_code == 303
-    assert client.post(f"/admin/cases/{case_id}/followup",
+    assert client.post(f"/admin/cases/{case_id}/followups",
                        {"due_at": "2001-04-01T10:00", "text": "過去"}).status_code == 400
     with Session(service.engine) as session:
         note = session.exec(select(Note).where(Note.case_id == case_id)).one()

@@ -1,17 +1,17 @@
 """One case: read the conversation, take/assign, reply, note, status, follow-up."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Optional
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from sqlmodel import Session, select
 
 from admin import labels
-from admin.case_data import agency_names, conversation, suggested_windows, update_case
+from admin.case_data import agency_names, conversation, suggested_windows
 from admin.queue_data import staff_names, waiting_seconds
 from admin.web import audit, db, redirect, render, require_staff
 from bot import clock, linemsg
+from bot.cases import CaseStatus, lifecycle
 from bot.models import CannedReply, Case, FollowUp, Note, Resident, StaffUser
 from bot.outbox import enqueue
 
@@ -25,7 +25,6 @@ NOTICES = {
     "assigned": "担当者を変更しました。",
     "note": "メモを保存しました。",
     "status": "状態を変更しました。",
-    "followup": "フォローアップを予約しました。",
 }
 CONFLICT = ("この相談は、あなたが画面を開いた後に他の職員（または相談者の新しいメッセージ）により"
             "更新されました。内容は保存していません。最新の状態を確認してから、もう一度操作してください。")
@@ -97,13 +96,8 @@ def case_page(request: Request, case_id: int, notice: Optional[str] = None,
 def take(request: Request, case_id: int, version: int = Form(...),
          staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
     case = _case(session, case_id)
-    values: dict = {"assignee_id": staff.id}
-    if case.status == "waiting":
-        values["status"] = "open"
-    if not update_case(session, case.id, version, **values):
-        session.rollback()
-        return _page(request, session, staff, _reload(session, case), status_code=409, error=CONFLICT)
-    audit(session, staff, "case.take", case.id)
+    if not lifecycle.take(session, case, staff=staff, version=version):
+        return _conflict(request, session, staff, case)
     session.commit()
     return _back(request, case, "taken")
 
@@ -118,17 +112,8 @@ def assign(request: Request, case_id: int, version: int = Form(...), assignee_id
         if target is None or target.disabled:
             return _page(request, session, staff, case, status_code=400,
                          error="その職員には割り当てられません。")
-    values: dict = {"assignee_id": target.id if target else None}
-    if target and case.status == "waiting":
-        values["status"] = "open"
-    if not target and case.status == "open":
-        values["status"] = "waiting"
-        values["queued_at"] = case.queued_at or clock.now()
-    if not update_case(session, case.id, version, **values):
-        session.rollback()
-        return _page(request, session, staff, _reload(session, case), status_code=409, error=CONFLICT)
-    audit(session, staff, "case.assign", case.id,
-          detail=f"assignee={target.login if target else 'none'}")
+    if not lifecycle.assign(session, case, staff=staff, assignee=target, version=version):
+        return _conflict(request, session, staff, case)
     session.commit()
     return _back(request, case, "assigned")
 
@@ -147,7 +132,7 @@ def reply(request: Request, case_id: int, version: int = Form(...), text: str = 
     if version != case.version:
         return _page(request, session, staff, case, status_code=409, error=CONFLICT, draft=text)
     resident = session.get(Resident, case.resident_id)
-    if case.status == "closed":
+    if case.status == CaseStatus.CLOSED:
         return _page(request, session, staff, case, status_code=400, draft=text,
                      error="終了した相談には返信できません。先に状態を「対応中」に戻してください。")
     if resident.deleted_at is not None or not resident.line_user_id:
@@ -158,21 +143,11 @@ def reply(request: Request, case_id: int, version: int = Form(...), text: str = 
                      error="相談者がブロック中のため、返信は届きません。")
     if case.assignee_id not in (None, staff.id) and confirm_other != "yes":
         return _page(request, session, staff, case, draft=text, confirm_reply=True)
-    now = clock.now()
-    values: dict = {}
-    if case.status in ("waiting", "pending"):
-        values["status"] = "open"
-    if case.assignee_id is None:
-        values["assignee_id"] = staff.id
-    if case.first_response_at is None:
-        values["first_response_at"] = now
-    if not update_case(session, case.id, version, **values):
-        session.rollback()
-        return _page(request, session, staff, _reload(session, case), status_code=409,
-                     error=CONFLICT, draft=text)
     rows = enqueue(session, resident, [linemsg.text(body)], purpose="staff", case_id=case.id,
                    staff_id=staff.id, retry_hours=request.app.state.runtime.settings.outbox_retry_hours)
-    audit(session, staff, "case.reply", case.id, detail=f"outbox={','.join(str(r.id) for r in rows)}")
+    if not lifecycle.staff_reply(session, case, staff=staff, version=version,
+                                 outbox_ids=[row.id for row in rows]):
+        return _conflict(request, session, staff, case, draft=text)
     session.commit()
     ids = [row.id for row in rows]
     request.app.state.runtime.sender.send_due(ids)
@@ -205,56 +180,31 @@ def change_status(request: Request, case_id: int, version: int = Form(...),
                   staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
     case = _case(session, case_id)
     agency = referred_agency.strip()[:200] or None
-    now = clock.now()
-    if status == "closed":
+    if status == CaseStatus.CLOSED:
         if close_reason not in labels.CLOSE_REASONS:
             return _page(request, session, staff, case, status_code=400,
                          error="終了の理由を選んでください。")
-        values = {"status": "closed", "close_reason": close_reason, "closed_at": now,
-                  "referred_agency": agency}
-    elif status in ("pending", "open"):
-        values = {"status": status, "closed_at": None, "close_reason": None,
-                  "referred_agency": agency}
-        if case.assignee_id is None:
-            values["assignee_id"] = staff.id
-        if case.queued_at is None:
-            values["queued_at"] = now
+        changed = lifecycle.close(session, case, staff=staff, version=version,
+                                  reason=close_reason, referred_agency=agency)
+    elif status == CaseStatus.PENDING:
+        changed = lifecycle.pend(session, case, staff=staff, version=version,
+                                 referred_agency=agency)
+    elif status == CaseStatus.OPEN:
+        changed = lifecycle.reopen(session, case, staff=staff, version=version,
+                                   referred_agency=agency)
     else:
         return _page(request, session, staff, case, status_code=400, error="その状態にはできません。")
-    if not update_case(session, case.id, version, **values):
-        session.rollback()
-        return _page(request, session, staff, _reload(session, case), status_code=409, error=CONFLICT)
-    detail = f"{case.status}->{status}"
-    if status == "closed":
-        detail += f" reason={close_reason}"
-    if agency:
-        detail += " referred"
-    audit(session, staff, "case.status", case.id, detail=detail)
+    if not changed:
+        return _conflict(request, session, staff, case)
     session.commit()
     return _back(request, case, "status")
 
 
-@router.post("/admin/cases/{case_id}/followup")
-def schedule_followup(request: Request, case_id: int, due_at: str = Form(""), text: str = Form(""),
-                      staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
-    case = _case(session, case_id)
-    try:
-        due = clock.from_jst(datetime.fromisoformat(due_at))
-    except ValueError:
-        return _page(request, session, staff, case, status_code=400,
-                     error="フォローアップの日時を入力してください。")
-    body = text.strip()
-    if due <= clock.now():
-        return _page(request, session, staff, case, status_code=400,
-                     error="フォローアップの日時は未来にしてください。")
-    if not body or len(body) > 1000:
-        return _page(request, session, staff, case, status_code=400,
-                     error="フォローアップで送る文を1〜1000文字で書いてください。")
-    session.add(FollowUp(case_id=case.id, resident_id=case.resident_id, kind="staff",
-                         text=body, due_at=due, created_by=staff.id))
-    audit(session, staff, "followup.schedule", case.id)
-    session.commit()
-    return _back(request, case, "followup")
+def _conflict(request: Request, session: Session, staff: StaffUser, case: Case, draft: str = ""):
+    """Someone changed the case since the form was drawn: nothing is saved."""
+    session.rollback()
+    return _page(request, session, staff, _reload(session, case), status_code=409,
+                 error=CONFLICT, draft=draft)
 
 
 def _reload(session: Session, case: Case) -> Case:

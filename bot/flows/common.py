@@ -13,7 +13,6 @@ from bot.flows.actions import Action, GoTo, Say
 from bot.flows.context import FlowContext, ResidentView
 from bot.wording import say
 
-STAFF_HELD = ("waiting", "open", "pending")     # a person holds or must pick up the case
 WEEKDAYS = "月火水木金土日"
 
 

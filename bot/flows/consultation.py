@@ -13,10 +13,10 @@ five messages, so it all goes in the reply token):
 from __future__ import annotations
 
 from bot import linemsg
+from bot.cases import STAFF_HELD
 from bot.flows import commands, emergency, handoff, questions, windows
 from bot.flows.actions import Action, RecordInbound, UpdateCase
-from bot.flows.common import (STAFF_HELD, analyze, reflection, reply, stay, text,
-                              staff_quick_replies)
+from bot.flows.common import analyze, reflection, reply, staff_quick_replies, stay, text
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.flows.crisis import lines_text
 from bot.wording import say

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import linemsg
+from bot.cases import CaseStatus
 from bot.flows import windows
 from bot.flows.actions import Action, Alert, Escalate, RecordConsent
 from bot.flows.common import reflection, reply, stay, text, when_staff_answer
@@ -61,7 +62,7 @@ def staff_held(view: ResidentView, analysis, ctx: FlowContext) -> list[Action]:
     reaches here: it gets the crisis reply); receipt confirmed once per stretch of messages
     (a stretch ends when staff write)."""
     actions: list[Action] = []
-    if view.case_status == "pending":
+    if view.case_status == CaseStatus.PENDING:
         actions.append(Escalate("normal", []))      # the resident answered: back to staff
     if view.case_risk == "emergency":
         actions.append(Alert("update"))             # on-call hears of every later message

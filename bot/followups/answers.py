@@ -11,12 +11,13 @@ from sqlmodel import Session, select
 
 from bot import clock
 from bot.config import Settings
+from bot.cases import CaseStatus, lifecycle
 from bot.effects import open_case
 from bot.flows.actions import ScheduleFollowUp
 from bot.flows.checkin import RESIDENT_WROTE, FollowUpAnswer
 from bot.followups.store import AUTOMATIC_KINDS, cancel_pending, quiet_hours
 from bot.followups.timing import as_utc
-from bot.models import AuditLog, Case, FollowUp, Resident
+from bot.models import Case, FollowUp, Resident
 
 
 def make_effect_hooks(settings: Settings) -> dict[str, Callable[..., None]]:
@@ -62,8 +63,8 @@ def record_answer(session: Session, settings: Settings, resident: Resident,
     if action.answer == "connected":
         case.outcome = "connected"
         session.add(case)
-    if action.answer in ("talk", "text") and case.status == "closed":
-        _reopen(session, resident, case, now)
+    if action.answer in ("talk", "text") and case.status == CaseStatus.CLOSED:
+        lifecycle.reopen_for_resident(session, case, now=now)
     return followup
 
 
@@ -80,15 +81,3 @@ def _answered_followup(session: Session, settings: Settings, resident: Resident,
         FollowUp.answered_at.is_(None), FollowUp.claimed_at >= since)
         .order_by(FollowUp.id.desc())).first()
 
-
-def _reopen(session: Session, resident: Resident, case: Case, now) -> None:
-    """A closed case comes back to life (status 'bot'; the flow escalates it if needed).
-    Not when the resident deleted it, nor when another case of theirs is open already."""
-    if case.close_reason == "deleted" or open_case(session, resident) is not None:
-        return
-    case.status, case.closed_at, case.close_reason = "bot", None, None
-    case.last_message_at = now
-    case.version += 1
-    session.add(case)
-    session.add(AuditLog(action="case_reopened", case_id=case.id,
-                         detail="resident answered a follow-up"))

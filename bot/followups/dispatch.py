@@ -31,7 +31,8 @@ from bot.followups.store import (
     AUTOMATIC_KINDS, PENDING, cancel_pending, quiet_hours, why_not_for_case, why_not_reachable,
 )
 from bot.followups.timing import as_utc, epoch_key, policy_due
-from bot.models import STAFF_STATUSES, Case, FollowUp, Outbox, Resident
+from bot.cases import STAFF_HELD
+from bot.models import Case, FollowUp, Outbox, Resident
 from bot.outbox import WORKER_ID, OutboxSender, enqueue, pushes_this_month
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ def plan_policy_followups(session: Session, settings: Settings, now: datetime) -
 
     if settings.followup_cancel_on_staff_take:
         staff_cases = select(Case.id).where(
-            (Case.status.in_(STAFF_STATUSES)) | (Case.assignee_id.is_not(None))
+            (Case.status.in_(STAFF_HELD)) | (Case.assignee_id.is_not(None))
             & (Case.status != "closed"))
         session.exec(update(FollowUp).where(
             FollowUp.kind == "after_windows", FollowUp.status.in_(PENDING),

@@ -9,7 +9,8 @@ from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.followups.timing import QuietHours, as_utc
-from bot.models import STAFF_STATUSES, AuditLog, Case, FollowUp, Resident
+from bot.cases import STAFF_HELD
+from bot.models import AuditLog, Case, FollowUp, Resident
 
 AUTOMATIC_KINDS = ("after_windows", "after_close")
 KINDS = AUTOMATIC_KINDS + ("staff",)
@@ -55,7 +56,7 @@ def why_not_for_case(followup: FollowUp, case: Optional[Case], settings: Setting
         if case.status == "closed":
             return "case closed"
         if settings.followup_cancel_on_staff_take and (
-                case.status in STAFF_STATUSES or case.assignee_id is not None):
+                case.status in STAFF_HELD or case.assignee_id is not None):
             return "staff took the case"
     if followup.kind == "after_close" and case.status != "closed":
         return "case reopened"
