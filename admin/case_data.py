@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from markupsafe import Markup, escape
 from sqlmodel import Session, select
 
 from admin import labels
+from bot.directory import Directory
 from bot.models import Case, Message, Outbox
 
 log = logging.getLogger(__name__)
@@ -133,10 +134,9 @@ def _unique(words) -> list[str]:
     return list(dict.fromkeys(words))
 
 
-def suggested_windows(municipality: str, case: Case) -> list:
+def suggested_windows(directory: Callable[[], Directory], municipality: str, case: Case) -> list:
     try:
-        from bot.directory import get_directory
-        directory = get_directory()
+        directory = directory()
         area = None
         if case.area:
             resolved = directory.resolve_area(municipality, town=case.area)
@@ -148,10 +148,9 @@ def suggested_windows(municipality: str, case: Case) -> list:
         return []
 
 
-def agency_names(municipality: str) -> list[str]:
+def agency_names(directory: Callable[[], Directory], municipality: str) -> list[str]:
     try:
-        from bot.directory import get_directory
-        return sorted({w.name for w in get_directory().windows(municipality)})
+        return sorted({w.name for w in directory().windows(municipality)})
     except Exception:
         return []
 

@@ -15,7 +15,6 @@ from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session
 
-from admin.util import aware
 from bot import clock
 from bot.models import AdminSession, StaffUser
 
@@ -95,7 +94,7 @@ def staff_for_request(request: Request, session: Session) -> Optional[StaffUser]
     if row is None:
         return None
     now = clock.now()
-    if aware(row.expires_at) <= now:
+    if clock.as_utc(row.expires_at) <= now:
         session.delete(row)
         session.commit()
         return None

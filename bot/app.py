@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from bot import clock
 from bot.config import Settings, get_settings
 from bot.db import create_schema, make_engine
+from bot.directory import Directory, get_directory
 from bot.flows.context import FlowContext
 from bot.hours import BusinessHours
 from bot.line_client import LineClient
@@ -39,6 +40,10 @@ class Runtime:
     hours: BusinessHours
     extras: dict = field(default_factory=dict)
 
+    def directory(self) -> Directory:
+        """The windows (loaded once; raises DirectoryError when the file is invalid)."""
+        return get_directory(self.settings.directory_path)
+
 
 def create_app(settings: Optional[Settings] = None, *, engine: Optional[Engine] = None,
                start_background: bool = True, mount_extras=None) -> FastAPI:
@@ -59,12 +64,13 @@ def create_app(settings: Optional[Settings] = None, *, engine: Optional[Engine] 
                            municipality=settings.municipality, hours=hours,
                            retention_days=settings.retention_days,
                            terms_url=f"{settings.public_base_url}/terms",
+                           directory=get_directory(settings.directory_path),
                            analyze=analyze, on_call=notifier.configured)
 
-    from bot.followups import FollowUpDispatcher, make_effect_hooks
+    from bot.followups import ConversationFollowUps, FollowUpDispatcher
     followups = FollowUpDispatcher(engine, settings, sender)
     worker = EventWorker(engine, settings, sender, make_context, on_alert=notifier,
-                         effect_hooks=make_effect_hooks(settings))
+                         followup_hooks=ConversationFollowUps(settings))
     scheduler = build_scheduler(engine, settings, sender, followups=followups)
     runtime = Runtime(settings, engine, client, sender, worker, scheduler, hours)
     runtime.extras["followups"] = followups

@@ -6,7 +6,7 @@ Tests replace the clock (`set_clock`) instead of sleeping.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from typing import Callable, Optional, overload
 from zoneinfo import ZoneInfo
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -42,10 +42,24 @@ class FrozenClock:
         self.current += timedelta(**delta)
 
 
+@overload
+def as_utc(moment: datetime) -> datetime: ...
+@overload
+def as_utc(moment: None) -> None: ...
+
+
+def as_utc(moment: Optional[datetime]) -> Optional[datetime]:
+    """Aware UTC. The one place naive values are read as UTC: SQLite and timestamp
+    columns hand stored times back naive."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
 def to_jst(moment: datetime) -> datetime:
-    if moment.tzinfo is None:              # naive values are UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(JST)
+    return as_utc(moment).astimezone(JST)
 
 
 def from_jst(local: datetime) -> datetime:

@@ -9,6 +9,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VAR_DIR = Path("var")
+DEFAULT_DIRECTORY_PATH = Path(__file__).resolve().parents[1] / "data" / "resource_directory.yaml"
 
 
 class MissingSetting(RuntimeError):
@@ -25,6 +26,7 @@ class Settings(BaseSettings):
     municipality: str = "富山県射水市"
     secret_key: str = ""
     public_base_url: str = "http://127.0.0.1:8000"   # how residents' phones reach /terms
+    directory_path: Path = DEFAULT_DIRECTORY_PATH      # the windows (data/resource_directory.yaml)
 
     demo: bool = False                         # set by `python -m bot demo`
     business_open: time = time(8, 30)          # JST, weekdays, not on holidays / 12/29-1/3

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Optional
+from typing import Optional, Protocol, assert_never
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
@@ -41,48 +41,93 @@ def ensure_case(session: Session, resident: Resident) -> Case:
     return lifecycle.ensure_case(session, resident.id)
 
 
+class FollowUpHooks(Protocol):
+    """What the follow-up actions do (bot.followups.ConversationFollowUps)."""
+
+    def schedule(self, session: Session, resident: Resident, action: act.ScheduleFollowUp) -> None: ...
+
+    def cancel(self, session: Session, resident: Resident, reason: str) -> None: ...
+
+    def answer(self, session: Session, resident: Resident, action: act.FollowUpAnswer) -> None: ...
+
+
+class UnwiredAction(RuntimeError):
+    """A follow-up action reached a runner built without follow-up hooks."""
+
+
 class EffectRunner:
-    """Applies actions for one resident. `on_followup` lets the follow-up module plug in."""
+    """Applies actions for one resident, each kind of action by one branch of `apply`."""
 
     def __init__(self, session: Session, resident: Resident, state: ConversationState,
                  reply: Reply, retry_hours: float = 24.0,
-                 schedule_followup: Callable[..., None] | None = None,
-                 cancel_followups: Callable[..., None] | None = None,
-                 answer_followup: Callable[..., None] | None = None):
+                 followups: Optional[FollowUpHooks] = None):
         self.session = session
         self.resident = resident
         self.state = state
         self.reply = reply
         self.retry_hours = retry_hours
         self.outcome = Outcome()
-        self._schedule_followup = schedule_followup
-        self._cancel_followups = cancel_followups
-        self._answer_followup = answer_followup
+        self.followups = followups
 
     def run(self, actions: list[act.Action]) -> Outcome:
         for action in actions:
-            handler = getattr(self, "_" + type(action).__name__)
-            handler(action)
+            self.apply(action)
         self.session.add(self.state)
         self.session.add(self.resident)
         return self.outcome
 
+    def apply(self, action: act.Action) -> None:
+        match action:
+            case act.GoTo():
+                self._go_to(action)
+            case act.SetProfile():
+                self._set_profile(action)
+            case act.SetReachable(reachable=reachable):
+                self.resident.reachable = reachable
+            case act.RecordConsent():
+                self._record_consent(action)
+            case act.Say():
+                self._say(action)
+            case act.RecordInbound():
+                self._record_inbound(action)
+            case act.UpdateCase():
+                self._update_case(action)
+            case act.Escalate(priority=priority, reasons=reasons):
+                lifecycle.escalate(self.session, ensure_case(self.session, self.resident),
+                                   priority=priority, reasons=reasons)
+            case act.Alert(reason=reason):
+                case = ensure_case(self.session, self.resident)
+                assert case.id is not None
+                self.outcome.alerts.append((case.id, reason))
+            case act.ScheduleFollowUp():
+                self._followups().schedule(self.session, self.resident, action)
+            case act.CancelFollowUps(reason=reason):
+                self._followups().cancel(self.session, self.resident, reason)
+            case act.FollowUpAnswer():
+                self._followups().answer(self.session, self.resident, action)
+            case act.EraseResident():
+                erase_resident(self.session, self.resident)
+            case _:
+                assert_never(action)
+
+    def _followups(self) -> FollowUpHooks:
+        if self.followups is None:
+            raise UnwiredAction("follow-up action without follow-up hooks")
+        return self.followups
+
     # Conversation state and profile -------------------------------------------------
-    def _GoTo(self, action: act.GoTo) -> None:
+    def _go_to(self, action: act.GoTo) -> None:
         self.state.step = action.step
         self.state.data = dict(action.data or {})
         self.state.updated_at = clock.now()
 
-    def _SetProfile(self, action: act.SetProfile) -> None:
+    def _set_profile(self, action: act.SetProfile) -> None:
         for key, value in action.values.items():
             if not hasattr(Resident, key) or key in ("id", "line_user_id", "case_code"):
                 raise ValueError(f"not a resident profile field: {key}")
             setattr(self.resident, key, value)
 
-    def _SetReachable(self, action: act.SetReachable) -> None:
-        self.resident.reachable = action.reachable
-
-    def _RecordConsent(self, action: act.RecordConsent) -> None:
+    def _record_consent(self, action: act.RecordConsent) -> None:
         now = clock.now()
         self.session.add(Consent(resident_id=self.resident.id, kind=action.kind,
                                  granted=action.granted, at=now))
@@ -92,15 +137,15 @@ class EffectRunner:
             self.resident.deleted_at = None     # a fresh start after an earlier deletion
 
     # Messages and cases ---------------------------------------------------------------
-    def _Say(self, action: act.Say) -> None:
+    def _say(self, action: act.Say) -> None:
         case = open_case(self.session, self.resident)
         rows = enqueue(self.session, self.resident, action.messages,
                        reply_token=self.reply.token, reply_deadline=self.reply.deadline,
                        case_id=case.id if case else None, retry_hours=self.retry_hours)
         self.reply = Reply(None, None)        # a reply token is used once
-        self.outcome.outbox_ids.extend(row.id for row in rows)
+        self.outcome.outbox_ids.extend(row.id for row in rows if row.id is not None)
 
-    def _RecordInbound(self, action: act.RecordInbound) -> None:
+    def _record_inbound(self, action: act.RecordInbound) -> None:
         if not self.resident.terms_consent:
             return                            # without consent, no consultation text is kept
         case = ensure_case(self.session, self.resident)
@@ -113,7 +158,7 @@ class EffectRunner:
         self.resident.last_message_at = now
         self.session.add(case)
 
-    def _UpdateCase(self, action: act.UpdateCase) -> None:
+    def _update_case(self, action: act.UpdateCase) -> None:
         if not self.resident.terms_consent:
             return
         case = ensure_case(self.session, self.resident)
@@ -126,31 +171,6 @@ class EffectRunner:
         if action.windows_shown:
             case.windows_shown_at = clock.now()
         self.session.add(case)
-
-    def _Escalate(self, action: act.Escalate) -> None:
-        case = ensure_case(self.session, self.resident)
-        lifecycle.escalate(self.session, case, priority=action.priority, reasons=action.reasons)
-
-    def _Alert(self, action: act.Alert) -> None:
-        case = ensure_case(self.session, self.resident)
-        self.outcome.alerts.append((case.id, action.reason))
-
-    # Follow-ups (machinery lives in bot.followups) ----------------------------------------
-    def _ScheduleFollowUp(self, action: act.ScheduleFollowUp) -> None:
-        if self._schedule_followup is not None:
-            self._schedule_followup(self.session, self.resident, action)
-
-    def _CancelFollowUps(self, action: act.CancelFollowUps) -> None:
-        if self._cancel_followups is not None:
-            self._cancel_followups(self.session, self.resident, action.reason)
-
-    def _FollowUpAnswer(self, action) -> None:      # bot.flows.checkin.FollowUpAnswer
-        if self._answer_followup is not None:
-            self._answer_followup(self.session, self.resident, action)
-
-    # Deletion ------------------------------------------------------------------------------
-    def _EraseResident(self, _action: act.EraseResident) -> None:
-        erase_resident(self.session, self.resident)
 
 
 def erase_resident(session: Session, resident: Resident) -> None:

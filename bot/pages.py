@@ -7,8 +7,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from bot.directory import get_directory
-
 router = APIRouter()
 _templates = Jinja2Templates(directory=str(Path(__file__).parent / "wording"))
 
@@ -16,7 +14,7 @@ _templates = Jinja2Templates(directory=str(Path(__file__).parent / "wording"))
 @router.get("/terms", response_class=HTMLResponse)
 def terms(request: Request) -> HTMLResponse:
     runtime = request.app.state.runtime
-    directory = get_directory()
+    directory = runtime.directory()
     return _templates.TemplateResponse(request, "terms.html", {
         "city": runtime.settings.city,
         "hours": runtime.hours.label(),

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from bot import clock
 from bot.config import Settings
 from bot.db import is_postgres, with_db_retry, write_gate
-from bot.effects import EffectRunner, Reply, open_case
+from bot.effects import EffectRunner, FollowUpHooks, Reply, open_case
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.flows.router import route
 from bot.linemsg import text
@@ -42,13 +42,13 @@ AlertHook = Callable[[int, str], None]
 class EventWorker:
     def __init__(self, engine: Engine, settings: Settings, sender: OutboxSender,
                  make_context: ContextFactory, on_alert: Optional[AlertHook] = None,
-                 effect_hooks: Optional[dict] = None):
+                 followup_hooks: Optional[FollowUpHooks] = None):
         self.engine = engine
         self.settings = settings
         self.sender = sender
         self.make_context = make_context
         self.on_alert = on_alert
-        self.effect_hooks = effect_hooks or {}
+        self.followup_hooks = followup_hooks
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
@@ -168,7 +168,8 @@ class EventWorker:
         inbound = Inbound.from_event(payload, event.event_time)
         actions = route(view, inbound, self.make_context())
         runner = EffectRunner(session, resident, state, self._reply_for(event),
-                              retry_hours=self.settings.outbox_retry_hours, **self.effect_hooks)
+                              retry_hours=self.settings.outbox_retry_hours,
+                              followups=self.followup_hooks)
         return runner.run(actions)
 
     def _reply_for(self, event: InboundEvent) -> Reply:

@@ -9,7 +9,6 @@ from sqlmodel import Session, select
 
 from admin.security import LOCK_MINUTES, MAX_FAILED_LOGINS, burn_time, hash_password, needs_rehash, verify_password
 from admin.session import end_session, start_session
-from admin.util import aware
 from admin.web import audit, db, optional_staff, redirect, render
 from bot import clock
 from bot.models import StaffUser
@@ -46,7 +45,7 @@ def login(request: Request, login: str = Form(""), password: str = Form(""),
     if staff is None:
         burn_time(password)
         audit(session, None, "login.failed", detail="unknown login")
-    elif staff.locked_until and aware(staff.locked_until) > now:
+    elif staff.locked_until and clock.as_utc(staff.locked_until) > now:
         burn_time(password)
         error = f"ログインの失敗が続いたため、このアカウントは{LOCK_MINUTES}分間ロックされています。"
         audit(session, staff, "login.locked")

@@ -9,7 +9,6 @@ Data: data/resource_directory.yaml (schema in its header and in models.py).
 """
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
@@ -24,9 +23,13 @@ _lock = threading.Lock()
 
 
 def get_directory(path: str | Path | None = None) -> Directory:
-    """The directory, loaded once per path (argument, else $DIRECTORY_PATH, else the default).
-    Raises DirectoryError naming the file, entry and field when the file is invalid."""
-    resolved = str(Path(path or os.environ.get("DIRECTORY_PATH") or DEFAULT_PATH).resolve())
+    """The directory, loaded once per path (argument, else Settings.directory_path, i.e.
+    $DIRECTORY_PATH or the default). Raises DirectoryError naming the file, entry and field
+    when the file is invalid. The service passes it to the flows in FlowContext."""
+    if path is None:
+        from bot.config import Settings
+        path = Settings().directory_path
+    resolved = str(Path(path).resolve())
     with _lock:
         if resolved not in _cache:
             _cache[resolved] = Directory.load(resolved)

@@ -12,12 +12,14 @@ import argparse
 import json
 import sys
 
+from bot.config import Settings
+
 from .core import Directory, DirectoryError
 from .models import FIELD_KEYS
 
 
 def _search(args: argparse.Namespace) -> int:
-    d = Directory.load(args.file)
+    d = Directory.load(args.file or Settings().directory_path)
     m = args.municipality
     if m not in d.municipalities():
         print(f"municipality not in the directory: {m} (have: {', '.join(d.municipalities())})",
@@ -46,7 +48,7 @@ def _search(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     try:
-        d = Directory.load(args.file)
+        d = Directory.load(args.file or Settings().directory_path)
     except DirectoryError as exc:
         print(f"invalid: {exc}", file=sys.stderr)
         return 1
@@ -56,7 +58,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _lines(args: argparse.Namespace) -> int:
-    d = Directory.load(args.file)
+    d = Directory.load(args.file or Settings().directory_path)
     lines = d.national_lines_for(args.risk, args.kind, args.field)
     print(json.dumps([{"key": x.key, "name": x.name, "number": x.number, "hours": x.hours_text}
                       for x in lines], ensure_ascii=False, indent=1))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import os
 import re
 import sqlite3
 import unicodedata
@@ -124,7 +123,7 @@ class Directory:
     # ---------------------------------------------------------------- loading
     @classmethod
     def load(cls, path: Path | str | None = None) -> "Directory":
-        path = Path(path or os.environ.get("DIRECTORY_PATH") or DEFAULT_PATH)
+        path = Path(path or DEFAULT_PATH)
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:

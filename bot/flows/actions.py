@@ -74,6 +74,13 @@ class CancelFollowUps:
 
 
 @dataclass(frozen=True)
+class FollowUpAnswer:
+    """The resident answered a follow-up (followup_id None: the latest one sent to them)."""
+    answer: str                       # connected / not_yet / talk / fine / text
+    followup_id: Optional[int] = None
+
+
+@dataclass(frozen=True)
 class EraseResident:
     pass
 
@@ -83,5 +90,7 @@ class SetReachable:
     reachable: bool
 
 
+# The closed set of actions: bot.effects.EffectRunner handles each one in a `match`.
 Action = (Say | GoTo | SetProfile | RecordConsent | RecordInbound | UpdateCase | Escalate
-          | Alert | ScheduleFollowUp | CancelFollowUps | EraseResident | SetReachable)
+          | Alert | ScheduleFollowUp | CancelFollowUps | FollowUpAnswer | EraseResident
+          | SetReachable)

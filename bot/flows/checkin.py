@@ -11,23 +11,15 @@ and a worrying message goes to the queue.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
 
 from bot import linemsg
-from bot.flows.actions import Action, CancelFollowUps, Escalate, Say
+from bot.flows.actions import Action, CancelFollowUps, Escalate, FollowUpAnswer, Say
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.wording import say
 
 ANSWERS = ("connected", "not_yet", "talk", "fine")
 RESIDENT_WROTE = "resident_wrote"
-
-
-@dataclass(frozen=True)
-class FollowUpAnswer:
-    """The resident answered a follow-up (followup_id None: the latest one sent to them)."""
-    answer: str                       # connected / not_yet / talk / fine / text
-    followup_id: Optional[int] = None
 
 
 def answer_data(followup_id: int, answer: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 from bot import linemsg
 from bot.clock import to_jst
-from bot.directory import get_directory
+from bot.directory import Directory
 from bot.flows.actions import Action, GoTo, Say
 from bot.flows.context import FlowContext, ResidentView
 from bot.wording import say
@@ -65,9 +65,9 @@ def staff_quick_replies(more: bool = True) -> list[dict]:
 
 
 @lru_cache(maxsize=16)
-def town_names(municipality: str) -> tuple[str, ...]:
+def town_names(directory: Directory, municipality: str) -> tuple[str, ...]:
     try:
-        return tuple(get_directory().town_names(municipality))
+        return tuple(directory.town_names(municipality))
     except KeyError:
         return ()
 
@@ -77,7 +77,7 @@ def analyze(view: ResidentView, body: str, ctx: FlowContext, with_context: bool 
     if tagger is None:
         from bot.nlp import analyze as tagger   # noqa: PLC0415 - the default tagger
     context = view.recent_texts if with_context else ()
-    return tagger(body, context=context, towns=town_names(ctx.municipality))
+    return tagger(body, context=context, towns=town_names(ctx.directory, ctx.municipality))
 
 
 # Reflection: the resident's own words, never a diagnosis ---------------------------------

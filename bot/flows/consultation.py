@@ -148,7 +148,7 @@ def on_postback(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[
 
 def pick_window(window_id: str, ctx: FlowContext) -> list[Action]:
     try:
-        window = windows.get_directory().window(window_id)
+        window = ctx.directory.window(window_id)
     except KeyError:
         return [reply(commands.menu_message())]
     contact = "\n".join([
@@ -174,7 +174,7 @@ def menu_action(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[
     consented = bool(view.terms_consent)
     if wants == "emergency":
         body = say("consultation.menu_emergency",
-                   lines=lines_text("emergency", ("suicide", "dv", "child"), limit=6))
+                   lines=lines_text(ctx.directory, "emergency", ("suicide", "dv", "child"), limit=6))
         return [reply(linemsg.text(body))]
     if wants == "help":
         return [reply(text("consultation.menu_help", hours=ctx.hours.label(),

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Callable, Optional
 from urllib.parse import parse_qsl
 
+from bot.directory import Directory
 from bot.hours import BusinessHours
 
 
@@ -69,5 +70,6 @@ class FlowContext:
     hours: BusinessHours
     retention_days: int
     terms_url: str
+    directory: Directory             # the windows and crisis lines (Settings.directory_path)
     analyze: Callable[..., Any] | None = None   # bot.nlp.analyze once wired in
     on_call: bool = False            # an on-call alert channel (webhook/SMTP) is configured

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from bot.directory import get_directory
+from bot.directory import Directory
 
 
 def _name_without_number(name: str, number: str) -> str:
@@ -18,26 +18,26 @@ def line_text(line) -> str:
     return f"・{_name_without_number(line.name, line.number)}：{line.number}{hours}"
 
 
-def crisis_block(risk: str = "emergency", kinds: tuple[str, ...] = (),
+def crisis_block(directory: Directory, risk: str = "emergency", kinds: tuple[str, ...] = (),
                  fields: tuple[str, ...] = ()) -> str:
-    lines = get_directory().national_lines_for(risk, list(kinds), list(fields))
+    lines = directory.national_lines_for(risk, list(kinds), list(fields))
     return "\n".join(line_text(line) for line in lines)
 
 
 EMERGENCY_NUMBERS = ("police", "ambulance")      # 110/119: named in the wording itself
 
 
-def lines_for(risk: str, kinds=(), fields=()) -> list:
+def lines_for(directory: Directory, risk: str, kinds=(), fields=()) -> list:
     """The national lines that fit the situation, without 110/119 (the wording names those).
     Suicidal → いのちの電話, #いのちSOS, よりそい; violence → DV相談＋; a child → 189 …"""
     kinds = [k for k in kinds if k]
-    lines = get_directory().national_lines_for(risk, kinds, list(fields))
+    lines = directory.national_lines_for(risk, kinds, list(fields))
     return [line for line in lines if line.key not in EMERGENCY_NUMBERS]
 
 
-def lines_text(risk: str, kinds=(), fields=(), limit: int = 4) -> str:
+def lines_text(directory: Directory, risk: str, kinds=(), fields=(), limit: int = 4) -> str:
     """Up to `limit` lines as text; always at least one line to call."""
-    chosen = lines_for(risk, kinds, fields)[:limit]
+    chosen = lines_for(directory, risk, kinds, fields)[:limit]
     if not chosen:
-        chosen = lines_for("high")[:1]
+        chosen = lines_for(directory, "high")[:1]
     return "\n".join(line_text(line) for line in chosen)

@@ -12,10 +12,10 @@ from bot.flows.crisis import lines_text
 from bot.wording import say
 
 
-def crisis_message(kinds=(), fields=()) -> dict:
+def crisis_message(ctx: FlowContext, kinds=(), fields=()) -> dict:
     """110/119 and the lines that fit the situation, as one text (always the first)."""
     body = (say("consultation.emergency_now") + "\n\n"
-            + say("consultation.emergency_lines", lines=lines_text("emergency", kinds, fields)))
+            + say("consultation.emergency_lines", lines=lines_text(ctx.directory, "emergency", kinds, fields)))
     return linemsg.text(body)
 
 
@@ -39,10 +39,10 @@ def emergency(view: ResidentView, analysis, ctx: FlowContext) -> list[Action]:
     kinds, fields = analysis.risk_kinds, analysis.field_keys
     if view.case_risk == "emergency":
         again = linemsg.text(say("consultation.emergency_again") + "\n"
-                             + lines_text("emergency", kinds, fields, limit=2))
+                             + lines_text(ctx.directory, "emergency", kinds, fields, limit=2))
         return [Escalate("emergency", ["risk"]), Alert("update"), reply(again),
                 stay(view, awaiting=None)]
-    messages = [crisis_message(kinds, fields), linemsg.text(staff_told(ctx)),
+    messages = [crisis_message(ctx, kinds, fields), linemsg.text(staff_told(ctx)),
                 text("consultation.emergency_stay")]
     return [Escalate("emergency", ["risk"]), Alert("emergency"), reply(*messages),
             stay(view, awaiting=None)]
@@ -51,7 +51,7 @@ def emergency(view: ResidentView, analysis, ctx: FlowContext) -> list[Action]:
 def high(view: ResidentView, analysis, ctx: FlowContext) -> list[Action]:
     kinds, fields = analysis.risk_kinds, analysis.field_keys
     empathy = text("consultation.high_empathy")
-    lines = text("consultation.high_lines", lines=lines_text("high", kinds, fields))
+    lines = text("consultation.high_lines", lines=lines_text(ctx.directory, "high", kinds, fields))
     offer = linemsg.text(say("consultation.high_offer", when=when_staff_answer(ctx)),
                          staff_quick_replies(more=False))
     actions: list[Action] = [Escalate("high", ["risk"])]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import linemsg
+from bot.clock import as_utc
 from bot.cases import CaseStatus
 from bot.flows import windows
 from bot.flows.actions import Action, Alert, Escalate, RecordConsent
@@ -68,7 +69,7 @@ def staff_held(view: ResidentView, analysis, ctx: FlowContext) -> list[Action]:
         actions.append(Alert("update"))             # on-call hears of every later message
     if analysis is not None and analysis.risk == "high":
         body = say("consultation.high_staff_held",
-                   lines=lines_text("high", analysis.risk_kinds, analysis.field_keys, limit=2))
+                   lines=lines_text(ctx.directory, "high", analysis.risk_kinds, analysis.field_keys, limit=2))
         return actions + [Escalate("high", ["risk"]), reply(linemsg.text(body)),
                           stay(view, ack_at=ctx.now.isoformat())]
     if _acknowledged_in_stretch(view):
@@ -87,9 +88,4 @@ def _acknowledged_in_stretch(view: ResidentView) -> bool:
         acked_at = datetime.fromisoformat(ack)
     except ValueError:
         return False
-    return not (view.staff_replied_at and _aware(view.staff_replied_at) > acked_at)
-
-
-def _aware(moment: datetime) -> datetime:
-    from datetime import timezone
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return not (view.staff_replied_at and as_utc(view.staff_replied_at) > acked_at)

@@ -18,7 +18,7 @@ def greet(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action
     if view.terms_consent:
         return [Say([linemsg.text(say("onboarding.welcome_back"))]), GoTo("consult")]
     greeting = say("onboarding.greeting", city=ctx.city, hours=ctx.hours.label(),
-                   crisis=crisis_block("emergency"))
+                   crisis=crisis_block(ctx.directory, "emergency"))
     first = pre_consent.crisis_first(view, inbound, ctx)     # risk is read even now
     return [Say(first + [linemsg.text(greeting), terms_message(ctx)]), GoTo("onboarding.terms")]
 
@@ -56,7 +56,7 @@ def on_terms(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Act
                 GoTo("onboarding.relation")]
     if answer == "no":
         return [RecordConsent("terms", False),
-                Say([linemsg.text(say("onboarding.declined", crisis=crisis_block("emergency"))),
+                Say([linemsg.text(say("onboarding.declined", crisis=crisis_block(ctx.directory, "emergency"))),
                      terms_message(ctx)]),
                 GoTo("declined")]
     # Anything else before consent: not stored; risk still read (crisis lines), windows
@@ -65,7 +65,7 @@ def on_terms(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Act
 
 
 def _reminder(ctx: FlowContext) -> list[dict]:
-    return [linemsg.text(say("onboarding.declined_reminder") + "\n" + crisis_block("emergency")),
+    return [linemsg.text(say("onboarding.declined_reminder") + "\n" + crisis_block(ctx.directory, "emergency")),
             terms_message(ctx)]
 
 

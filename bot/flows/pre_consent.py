@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Optional
 
 from bot import linemsg
-from bot.directory import get_directory
 from bot.flows.common import analyze
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.flows.crisis import lines_text
@@ -25,11 +24,11 @@ def _analysis(view: ResidentView, inbound: Inbound, ctx: FlowContext):
         return None
 
 
-def crisis_message(analysis) -> Optional[dict]:
+def crisis_message(analysis, ctx: FlowContext) -> Optional[dict]:
     if analysis is None or analysis.risk == "none":
         return None
     risk = analysis.risk
-    lines = lines_text(risk, analysis.risk_kinds, analysis.field_keys)
+    lines = lines_text(ctx.directory, risk, analysis.risk_kinds, analysis.field_keys)
     parts = [say("consultation.pre_consent_crisis")]
     if risk == "emergency":
         parts += [say("consultation.emergency_now"),
@@ -42,14 +41,14 @@ def crisis_message(analysis) -> Optional[dict]:
 
 def crisis_first(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[dict]:
     """The crisis message to put before anything else, when the message carries risk."""
-    message = crisis_message(_analysis(view, inbound, ctx))
+    message = crisis_message(_analysis(view, inbound, ctx), ctx)
     return [message] if message else []
 
 
 def answer(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[dict]:
     """At most two messages: crisis lines (risk), or the windows for a need."""
     analysis = _analysis(view, inbound, ctx)
-    crisis = crisis_message(analysis)
+    crisis = crisis_message(analysis, ctx)
     if crisis:
         return [crisis]
     if analysis is None or not analysis.fields:
@@ -57,7 +56,7 @@ def answer(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[dict]
     from bot.flows.windows import carousel_messages   # noqa: PLC0415
     area = None
     if analysis.area:
-        found = get_directory().resolve_area(ctx.municipality, town=analysis.area)
+        found = ctx.directory.resolve_area(ctx.municipality, town=analysis.area)
         area = found if found.status == "resolved" else None
     messages, shown = carousel_messages(ctx, analysis.field_keys[:3], area)
     if not shown:
@@ -68,7 +67,7 @@ def answer(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[dict]
 def area_profile(ctx: FlowContext, typed: Optional[str], lat: Optional[float] = None,
                  lng: Optional[float] = None) -> dict:
     """The resolved area for the intake's area answer (empty when not resolved)."""
-    directory = get_directory()
+    directory = ctx.directory
     try:
         if lat is not None and lng is not None:
             found = directory.resolve_area(ctx.municipality, lat=lat, lng=lng)

@@ -2,7 +2,7 @@
 phone, 削除, メニュー; off-topic city questions get the city's general number politely."""
 from __future__ import annotations
 
-from bot.directory import get_directory, normalize
+from bot.directory import normalize
 from bot.flows import commands
 from bot.flows.actions import Action
 from bot.flows.common import reply, stay, text
@@ -23,7 +23,7 @@ def simple_answers(analysis, ctx: FlowContext) -> list[dict]:
 def general_contact_message(ctx: FlowContext) -> dict:
     # the city's own general number only: the 多機関協働 fallback of
     # Directory.general_contact is a welfare window, not where ごみ or 住民票 questions go
-    directory, window = get_directory(), None
+    directory, window = ctx.directory, None
     try:
         ref = directory.municipality(ctx.municipality).general_contact
         window = directory.window(ref) if ref else None
@@ -38,7 +38,7 @@ def named_windows(ctx: FlowContext, typed: str) -> list:
     """Windows of this municipality whose name the resident wrote."""
     wanted = normalize(typed)
     try:
-        pool = get_directory().windows(ctx.municipality)
+        pool = ctx.directory.windows(ctx.municipality)
     except KeyError:
         return []
     found = [w for w in pool if w.status == "active" and len(w.name) >= 4

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from bot import linemsg
-from bot.directory import AreaResolution, get_directory
+from bot.directory import AreaResolution
 from bot.directory.flex import (ambiguous_area_quick_reply, area_question_quick_reply,
                                 windows_carousel)
 from bot.flows.actions import Action, SetProfile, UpdateCase
@@ -19,7 +19,7 @@ AREA_TEXT_MAX = 30       # a typed answer longer than this is a consultation, no
 
 def known_area(view: ResidentView, ctx: FlowContext) -> Optional[AreaResolution]:
     """The resident's remembered area, resolved again (None when unknown)."""
-    directory = get_directory()
+    directory = ctx.directory
     try:
         if view.area_town:
             found = directory.resolve_area(ctx.municipality, town=view.area_town)
@@ -33,7 +33,7 @@ def known_area(view: ResidentView, ctx: FlowContext) -> Optional[AreaResolution]
 
 
 def area_from_text(ctx: FlowContext, typed: str, postal: bool = False) -> AreaResolution:
-    directory = get_directory()
+    directory = ctx.directory
     digits = "".join(ch for ch in typed if ch.isdigit() or ch in "０１２３４５６７８９")
     if postal or len(digits) == 7:
         return directory.resolve_area(ctx.municipality, postal=typed)
@@ -48,7 +48,7 @@ def area_for(view: ResidentView, named: Optional[str],
     """The remembered area, or else the one the message names (then remembered too)."""
     area = known_area(view, ctx)
     if named and area is None:
-        found = get_directory().resolve_area(ctx.municipality, town=named)
+        found = ctx.directory.resolve_area(ctx.municipality, town=named)
         if found.status == "resolved":
             return found, remember(view, found)
     return area, []
@@ -72,7 +72,7 @@ def carousel_messages(ctx: FlowContext, fields: list[str], area: Optional[AreaRe
                       complex_case: bool = False, offset: int = 0) -> tuple[list[dict], int]:
     """(intro text + carousel, how many windows were shown) — or a 'none found' text."""
     try:
-        matches = get_directory().search(ctx.municipality, fields, area,
+        matches = ctx.directory.search(ctx.municipality, fields, area,
                                          complex_case=complex_case, limit=offset + PAGE)
     except KeyError:
         matches = []
@@ -121,7 +121,7 @@ def for_need(view: ResidentView, ctx: FlowContext, fields: list[str], lead: list
     learnt: list[Action] = []
     area = None
     if mentioned:
-        found = get_directory().resolve_area(ctx.municipality, town=mentioned)
+        found = ctx.directory.resolve_area(ctx.municipality, town=mentioned)
         if found.status == "resolved":
             area, learnt = found, remember(view, found)
     area = area or known_area(view, ctx)
@@ -163,7 +163,7 @@ def on_area_postback(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> 
     if choice == "postal":
         return [reply(text("consultation.ask_postal")), stay(view, awaiting="postal", fields=fields)]
     if choice == "town" and inbound.data.get("town"):
-        found = get_directory().resolve_area(ctx.municipality, town=inbound.data["town"])
+        found = ctx.directory.resolve_area(ctx.municipality, town=inbound.data["town"])
         return answered(view, ctx, found, fields, complex_case)
     # skip, or none of the offered towns: the city-wide windows
     key = "consultation.area_skipped" if choice == "skip" else "consultation.area_unknown"
@@ -173,7 +173,7 @@ def on_area_postback(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> 
 def on_location(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
     if inbound.lat is None or inbound.lng is None:
         return [reply(text("consultation.ask_area", quick=area_question_quick_reply()))]
-    found = get_directory().resolve_area(ctx.municipality, lat=inbound.lat, lng=inbound.lng)
+    found = ctx.directory.resolve_area(ctx.municipality, lat=inbound.lat, lng=inbound.lng)
     fields = list(view.data.get("fields") or view.case_fields or [])
     return answered(view, ctx, found, fields, bool(view.data.get("complex")), from_location=True)
 
@@ -212,7 +212,7 @@ def _skipped(view: ResidentView) -> ResidentView:
 
 def _examples(ctx: FlowContext) -> list[str]:
     try:
-        areas = get_directory().municipality(ctx.municipality).areas
+        areas = ctx.directory.municipality(ctx.municipality).areas
     except KeyError:
         return ["〇〇町"]
     names = [a.name for a in areas if a.kind != "catchment"][:2]

@@ -7,7 +7,7 @@
 - answers:  the hooks bot.effects calls when the resident writes or answers
 The scheduler (bot/scheduler.py) runs `FollowUpDispatcher.tick` every few seconds.
 """
-from bot.followups.answers import make_effect_hooks, record_answer
+from bot.followups.answers import ConversationFollowUps, record_answer
 from bot.followups.dispatch import (
     FollowUpDispatcher, held_count, plan_policy_followups, push_budget_left, retry_key_for,
 )
@@ -19,7 +19,7 @@ from bot.followups.timing import QuietHours, as_utc, policy_due
 
 __all__ = [
     "AUTOMATIC_KINDS", "FollowUpDispatcher", "FollowUpError", "QuietHours", "as_utc", "cancel",
-    "cancel_for_staff_take", "cancel_pending", "for_case", "held_count", "make_effect_hooks",
+    "cancel_for_staff_take", "cancel_pending", "for_case", "held_count", "ConversationFollowUps",
     "plan_policy_followups", "policy_due", "push_budget_left", "quiet_hours", "record_answer",
     "reschedule", "retry_key_for", "schedule", "upcoming", "why_not_reachable",
 ]

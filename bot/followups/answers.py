@@ -5,43 +5,44 @@ Called inside the event's transaction (EffectRunner), so they commit with the re
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Callable, Optional
+from typing import Optional
 
 from sqlmodel import Session, select
 
 from bot import clock
 from bot.config import Settings
 from bot.cases import CaseStatus, lifecycle
-from bot.effects import open_case
+from bot.cases.lifecycle import active_case
 from bot.flows.actions import ScheduleFollowUp
-from bot.flows.checkin import RESIDENT_WROTE, FollowUpAnswer
+from bot.flows.actions import FollowUpAnswer
+from bot.flows.checkin import RESIDENT_WROTE
 from bot.followups.store import AUTOMATIC_KINDS, cancel_pending, quiet_hours
 from bot.followups.timing import as_utc
 from bot.models import Case, FollowUp, Resident
 
 
-def make_effect_hooks(settings: Settings) -> dict[str, Callable[..., None]]:
-    """Keyword arguments for EffectRunner (via EventWorker(effect_hooks=...))."""
+class ConversationFollowUps:
+    """bot.effects.FollowUpHooks: what the conversation's follow-up actions do."""
 
-    def schedule_followup(session: Session, resident: Resident, action: ScheduleFollowUp) -> None:
-        case = open_case(session, resident)
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    def schedule(self, session: Session, resident: Resident, action: ScheduleFollowUp) -> None:
+        case = active_case(session, resident.id)
         if case is None:
             return
         session.add(FollowUp(case_id=case.id, resident_id=resident.id, kind=action.kind,
                              template=action.kind if action.kind in AUTOMATIC_KINDS else "checkin",
-                             due_at=quiet_hours(settings).next_allowed(as_utc(action.due_at))))
+                             due_at=quiet_hours(self.settings).next_allowed(as_utc(action.due_at))))
 
-    def cancel_followups(session: Session, resident: Resident, reason: str) -> None:
-        if reason == RESIDENT_WROTE and not settings.followup_cancel_on_resident_message:
+    def cancel(self, session: Session, resident: Resident, reason: str) -> None:
+        if reason == RESIDENT_WROTE and not self.settings.followup_cancel_on_resident_message:
             return
         cancel_pending(session, "resident wrote again" if reason == RESIDENT_WROTE else reason,
                        resident_id=resident.id)
 
-    def answer_followup(session: Session, resident: Resident, action: FollowUpAnswer) -> None:
-        record_answer(session, settings, resident, action)
-
-    return {"schedule_followup": schedule_followup, "cancel_followups": cancel_followups,
-            "answer_followup": answer_followup}
+    def answer(self, session: Session, resident: Resident, action: FollowUpAnswer) -> None:
+        record_answer(session, self.settings, resident, action)
 
 
 def record_answer(session: Session, settings: Settings, resident: Resident,

@@ -1,19 +1,11 @@
 """When a follow-up may go: quiet hours (JST) and the due time of a policy follow-up."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
-from typing import Optional
+from datetime import datetime, time, timedelta
 
-from bot.clock import from_jst, to_jst
+from bot.clock import as_utc, from_jst, to_jst
 
-
-def as_utc(moment: Optional[datetime]) -> Optional[datetime]:
-    """Aware UTC (SQLite hands back naive values, which are UTC)."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+__all__ = ["QuietHours", "as_utc", "epoch_key", "policy_due"]
 
 
 def epoch_key(moment: datetime) -> int:
