@@ -261,7 +261,7 @@ def explain(kind: str) -> str:
 
     from admin import queue_data
     from bot.hours import BusinessHours
-    from bot.outbox import pushes_this_month
+    from bot.line.outbox import pushes_this_month
     from datetime import time as dtime
 
     out = []

@@ -27,7 +27,7 @@ from sqlmodel import Session, select  # noqa: E402
 from bot import clock  # noqa: E402
 from bot.demo import build_emulated_service  # noqa: E402
 from bot.models import ConversationState, InboundEvent, Resident  # noqa: E402
-from bot.webhook import _row  # noqa: E402
+from bot.line.webhook import _row  # noqa: E402
 
 # 射水市役所 (the bench residents told the bot where they are)
 AREA_LAT, AREA_LNG = 36.7306, 137.0755

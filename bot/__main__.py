@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrations":
         return _migrations(args)
     if args.command == "richmenu":
-        from bot.richmenu import main as richmenu_main
+        from bot.line.richmenu import main as richmenu_main
         return richmenu_main()
     return 2
 

@@ -19,10 +19,10 @@ from bot.db import create_schema, make_engine
 from bot.directory import Directory, get_directory
 from bot.flows.context import FlowContext
 from bot.hours import BusinessHours
-from bot.line_client import LineClient
-from bot.outbox import OutboxSender
+from bot.line.client import LineClient
+from bot.line.outbox import OutboxSender
 from bot.scheduler import build_scheduler
-from bot.webhook import build_router
+from bot.line.webhook import build_router
 from bot.worker import EventWorker
 
 log = logging.getLogger(__name__)

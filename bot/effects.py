@@ -15,7 +15,7 @@ from bot.flows import actions as act
 from bot.models import (
     Case, Consent, ConversationState, DeletionRecord, InboundEvent, Message, Outbox, Resident,
 )
-from bot.outbox import enqueue
+from bot.line.outbox import enqueue
 
 RISK_ORDER = {"none": 0, "high": 1, "emergency": 2}
 

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 import jpholiday
 
 from bot.clock import from_jst, to_jst
+from bot.wording import say
 
 
 def is_business_day(day: date) -> bool:
@@ -22,7 +23,7 @@ class BusinessHours:
     def label(self) -> str:
         """How the hours are shown to residents."""
         opens, closes = (f"{t.hour}:{t.minute:02d}" for t in (self.opens, self.closes))
-        return f"平日 {opens}〜{closes}（祝日・年末年始を除く）"
+        return say("consultation.hours_label", opens=opens, closes=closes)
 
     def is_open(self, moment_utc: datetime) -> bool:
         local = to_jst(moment_utc)

@@ -10,7 +10,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
-from bot.outbox import OutboxSender
+from bot.line.outbox import OutboxSender
 
 log = logging.getLogger(__name__)
 

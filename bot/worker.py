@@ -24,9 +24,9 @@ from bot.db import is_postgres, with_db_retry, write_gate
 from bot.effects import EffectRunner, FollowUpHooks, Reply, open_case
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.flows.router import route
-from bot.linemsg import text
+from bot.line.linemsg import text
 from bot.models import ConversationState, InboundEvent, Message, Resident
-from bot.outbox import WORKER_ID, OutboxSender, enqueue
+from bot.line.outbox import WORKER_ID, OutboxSender, enqueue
 from bot.wording import say
 
 log = logging.getLogger(__name__)

@@ -10,10 +10,10 @@ from urllib.parse import unquote
 import pytest
 import yaml
 
-from bot import linemsg
+from bot.line import linemsg
 from bot.directory import DirectoryError, get_directory
 from bot.directory.core import Directory
-from bot.directory.flex import (ambiguous_area_quick_reply, area_question_quick_reply,
+from bot.line.flex import (ambiguous_area_quick_reply, area_question_quick_reply,
                                 windows_carousel)
 
 IMIZU = "富山県射水市"

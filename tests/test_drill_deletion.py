@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
 
-from bot import clock, linemsg
+from bot import clock
+from bot.line import linemsg
 from bot.models import AuditLog, Case, DeletionRecord, FollowUp, Message, Note, Resident, StaffUser
-from bot.outbox import enqueue
+from bot.line.outbox import enqueue
 from test_onboarding import consent_and_skip_intake, quick_data
 
 pytestmark = pytest.mark.slow

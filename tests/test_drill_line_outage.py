@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from sqlmodel import Session, select
 
-from bot import line_client
+from bot.line import client as line_client
 from bot.models import Outbox
 
 pytestmark = pytest.mark.slow

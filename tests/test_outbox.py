@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from bot import clock, linemsg
+from bot import clock
+from bot.line import linemsg
 from bot.models import Outbox, PushCount, Resident
-from bot.outbox import enqueue, pushes_this_month
+from bot.line.outbox import enqueue, pushes_this_month
 
 
 def make_resident(service, user) -> Resident:

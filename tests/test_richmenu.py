@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot import richmenu
+from bot.line import richmenu
 from bot.emulator.limits import check_action
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,10 +10,11 @@ from admin import labels
 from admin.case_data import agency_names, conversation, suggested_windows
 from admin.queue_data import staff_names, waiting_seconds
 from admin.web import audit, db, redirect, render, require_staff
-from bot import clock, linemsg
+from bot import clock
+from bot.line import linemsg
 from bot.cases import CaseStatus, lifecycle
 from bot.models import CannedReply, Case, FollowUp, Note, Resident, StaffUser
-from bot.outbox import enqueue
+from bot.line.outbox import enqueue
 
 router = APIRouter()
 

@@ -12,7 +12,7 @@ from admin.web import TEMPLATES, audit, db, redirect, render, require_staff
 from bot import clock, followups
 from bot.followups import store
 from bot.models import Case, Resident, StaffUser
-from bot.outbox import pushes_this_month
+from bot.line.outbox import pushes_this_month
 
 router = APIRouter()
 

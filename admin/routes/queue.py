@@ -9,7 +9,7 @@ from admin.queue_data import (MAX_PAGE_SIZE, PAGE_SIZE, TABS, queue_page, tab_co
                               waiting_emergencies)
 from admin.web import db, render, require_staff, require_staff_api, secure
 from bot.models import StaffUser
-from bot.outbox import pushes_this_month
+from bot.line.outbox import pushes_this_month
 
 router = APIRouter()
 

@@ -3,7 +3,7 @@
 Each problem is an ErrorDetail ({"message", "property"}) whose property is the JSON path
 LINE reports, e.g. "messages[0].quickReply.items[2].action.label".
 
-The numbers are written here again, not imported from bot/linemsg.py, on purpose: the
+The numbers are written here again, not imported from bot/line/linemsg.py, on purpose: the
 emulator stands for LINE, so a wrong limit in the bot's own builders must be caught by it.
 """
 from __future__ import annotations

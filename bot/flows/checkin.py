@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from bot import linemsg
+from bot.line import linemsg
 from bot.flows.actions import Action, CancelFollowUps, Escalate, FollowUpAnswer, Say
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.wording import say

@@ -1,7 +1,7 @@
 """Words the resident can send at any step: 削除, メニュー, 通知停止, 通知再開."""
 from __future__ import annotations
 
-from bot import linemsg
+from bot.line import linemsg
 from bot.flows.actions import Action, EraseResident, GoTo, Say, SetProfile
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.wording import say

@@ -6,14 +6,13 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Iterable
 
-from bot import linemsg
+from bot.line import linemsg
 from bot.clock import to_jst
 from bot.directory import Directory
 from bot.flows.actions import Action, GoTo, Say
 from bot.flows.context import FlowContext, ResidentView
 from bot.wording import say
 
-WEEKDAYS = "月火水木金土日"
 
 
 def reply(*messages: dict | None) -> Say:
@@ -52,8 +51,9 @@ def moment_text(moment: datetime, now: datetime) -> str:
     local, today = to_jst(moment), to_jst(now).date()
     clock_text = f"{local.hour}:{local.minute:02d}"
     if local.date() == today:
-        return f"今日の{clock_text}"
-    return f"{local.month}月{local.day}日（{WEEKDAYS[local.weekday()]}）{clock_text}"
+        return say("consultation.moment_today", time=clock_text)
+    return say("consultation.moment_day", month=local.month, day=local.day,
+               weekday=say("consultation.weekdays")[local.weekday()], time=clock_text)
 
 
 def staff_quick_replies(more: bool = True) -> list[dict]:

@@ -12,7 +12,7 @@ five messages, so it all goes in the reply token):
 """
 from __future__ import annotations
 
-from bot import linemsg
+from bot.line import linemsg
 from bot.cases import STAFF_HELD
 from bot.flows import commands, emergency, handoff, questions, windows
 from bot.flows.actions import Action, RecordInbound, UpdateCase

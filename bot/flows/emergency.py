@@ -2,7 +2,7 @@
 the on-call alert. High risk: empathy, lines, windows, and staff."""
 from __future__ import annotations
 
-from bot import linemsg
+from bot.line import linemsg
 from bot.flows import windows
 from bot.flows.actions import Action, Alert, Escalate
 from bot.flows.common import (next_opening_text, reply, staff_quick_replies, stay, text,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import linemsg
+from bot.line import linemsg
 from bot.clock import as_utc
 from bot.cases import CaseStatus
 from bot.flows import windows

@@ -1,7 +1,7 @@
 """Greeting, terms and consent, and the three-question intake (every step skippable)."""
 from __future__ import annotations
 
-from bot import linemsg
+from bot.line import linemsg
 from bot.flows import consultation, pre_consent
 from bot.flows.actions import Action, GoTo, RecordConsent, Say, SetProfile
 from bot.flows.context import FlowContext, Inbound, ResidentView

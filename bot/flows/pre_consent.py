@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from bot import linemsg
+from bot.line import linemsg
 from bot.flows.common import analyze
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.flows.crisis import lines_text

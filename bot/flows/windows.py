@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from bot import linemsg
+from bot.line import linemsg
 from bot.directory import AreaResolution
-from bot.directory.flex import (ambiguous_area_quick_reply, area_question_quick_reply,
+from bot.line.flex import (ambiguous_area_quick_reply, area_question_quick_reply,
                                 windows_carousel)
 from bot.flows.actions import Action, SetProfile, UpdateCase
 from bot.flows.common import reply, staff_quick_replies, stay, text
@@ -152,7 +152,7 @@ def nearby(view: ResidentView, ctx: FlowContext) -> list[Action]:
 
 
 def on_area_postback(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
-    """Answers to the area question (bot.directory.flex quick replies)."""
+    """Answers to the area question (bot.line.flex quick replies)."""
     choice = inbound.data.get("choice")
     fields = list(view.data.get("fields") or view.case_fields or [])
     complex_case = bool(view.data.get("complex"))

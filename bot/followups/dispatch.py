@@ -33,7 +33,7 @@ from bot.followups.store import (
 from bot.followups.timing import as_utc, epoch_key, policy_due
 from bot.cases import STAFF_HELD
 from bot.models import Case, FollowUp, Outbox, Resident
-from bot.outbox import WORKER_ID, OutboxSender, enqueue, pushes_this_month
+from bot.line.outbox import WORKER_ID, OutboxSender, enqueue, pushes_this_month
 
 log = logging.getLogger(__name__)
 

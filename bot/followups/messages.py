@@ -1,7 +1,7 @@
 """What a follow-up says (wording in bot/wording/followup.yaml)."""
 from __future__ import annotations
 
-from bot import linemsg
+from bot.line import linemsg
 from bot.config import Settings
 from bot.flows.checkin import quick_answer
 from bot.models import FollowUp

@@ -18,9 +18,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot import clock, linemsg
+from bot import clock
+from bot.line import linemsg
 from bot.db import session_scope, with_db_retry, write_gate
-from bot.line_client import LineClient, SendResult
+from bot.line.client import LineClient, SendResult
 from bot.models import Message, Outbox, PushCount, Resident
 
 log = logging.getLogger(__name__)
