@@ -1,31 +1,15 @@
-"""Password hashing for staff accounts (argon2id, via argon2-cffi)."""
+"""Staff login rules: throttling, timing, password strength (hashing: bot.security)."""
 from __future__ import annotations
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from bot.security import hash_password, needs_rehash, verify_password
 
-_hasher = PasswordHasher()
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
-
+__all__ = ["LOCK_MINUTES", "MAX_FAILED_LOGINS", "burn_time", "check_password_strength",
+           "hash_password", "needs_rehash", "verify_password"]
 
 # Login throttling: this many failures in a row lock the account for LOCK_DURATION.
 MAX_FAILED_LOGINS = 10
 LOCK_MINUTES = 15
-_DUMMY_HASH = _hasher.hash("not-a-real-password-used-for-timing")
+_DUMMY_HASH = hash_password("not-a-real-password-used-for-timing")
 
 
 def burn_time(password: str) -> None:

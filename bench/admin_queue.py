@@ -32,7 +32,7 @@ from harness import ROOT, BenchService, database_url, ms, percentile, postgres_v
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
-from admin.security import hash_password  # noqa: E402
+from bot.security import hash_password  # noqa: E402
 from bot import clock  # noqa: E402
 from bot.db import create_schema  # noqa: E402
 from bot.models import PRIORITY_RANK, Case, Message, Resident, StaffUser  # noqa: E402

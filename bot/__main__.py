@@ -83,7 +83,7 @@ def _serve(host: str, port: int) -> int:
 def _create_staff(login: str, role: str, name: str, password: str) -> int:
     from sqlmodel import Session, select
 
-    from admin.security import hash_password
+    from bot.security import hash_password
     from bot.config import get_settings
     from bot.db import create_schema, make_engine
     from bot.models import StaffUser

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from sqlmodel import Session, select
 
-from admin.security import hash_password
+from bot.security import hash_password
 from bot.app import create_app
 from bot.config import VAR_DIR, Settings
 from bot.emulator import LinePlatform

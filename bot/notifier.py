@@ -39,7 +39,7 @@ PRIORITY_JA = {"emergency": "緊急", "high": "高", "normal": "通常"}
 
 
 @dataclass(frozen=True)
-class Alert:
+class OnCallAlert:
     case_code: str
     priority: str
     event: str                  # "alert" (new) / "update" (a later message on the case)
@@ -60,7 +60,7 @@ class Notifier:
         self._last_update: dict[int, float] = {}
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
-        self.sent: list[tuple[str, Alert]] = []           # (channel, alert), for the record
+        self.sent: list[tuple[str, OnCallAlert]] = []           # (channel, alert), for the record
 
     @property
     def channels(self) -> list[str]:
@@ -107,16 +107,16 @@ class Notifier:
             self._last_update[case_id] = now
             return True
 
-    def _describe(self, case_id: int, event: str) -> Optional[Alert]:
+    def _describe(self, case_id: int, event: str) -> Optional[OnCallAlert]:
         with Session(self.engine) as session:
             case = session.get(Case, case_id)
             resident = session.get(Resident, case.resident_id) if case else None
             if case is None or resident is None:
                 return None
-            return Alert(resident.case_code, case.priority, event, clock.now().isoformat())
+            return OnCallAlert(resident.case_code, case.priority, event, clock.now().isoformat())
 
     # Channels ----------------------------------------------------------------------------
-    def send(self, alert: Alert) -> dict[str, bool]:
+    def send(self, alert: OnCallAlert) -> dict[str, bool]:
         results = {}
         for channel, sender in (("webhook", self._webhook), ("email", self._email)):
             if channel not in self.channels:
@@ -126,12 +126,12 @@ class Notifier:
                 self.sent.append((channel, alert))
         return results
 
-    def _webhook(self, alert: Alert) -> None:
+    def _webhook(self, alert: OnCallAlert) -> None:
         response = httpx.post(self.settings.alert_webhook_url, json=alert.payload(),
                               timeout=TIMEOUT_S)
         response.raise_for_status()
 
-    def _email(self, alert: Alert) -> None:
+    def _email(self, alert: OnCallAlert) -> None:
         s = self.settings
         message = EmailMessage()
         level = PRIORITY_JA.get(alert.priority, alert.priority)
@@ -154,7 +154,7 @@ class Notifier:
                                                  if a.strip()])
 
 
-def _with_retries(send: Callable[[], None], channel: str, alert: Alert) -> bool:
+def _with_retries(send: Callable[[], None], channel: str, alert: OnCallAlert) -> bool:
     for attempt in range(1, ATTEMPTS + 1):
         try:
             send()

@@ -115,7 +115,7 @@ def seed_demo_data(engine: Engine, *, days: int = 30, cases: int = 60,
     with Session(engine) as session:
         if session.exec(select(StaffUser).where(StaffUser.login == SEED_MARKER_LOGIN)).first():
             return 0
-        from admin.security import hash_password
+        from bot.security import hash_password
         staff_ids = []
         for login, name, role in STAFF:
             staff = StaffUser(login=login, display_name=name, role=role, disabled=False,

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from bot import clock
 from bot.demo import DemoService, build_emulated_service
-from bot.emulator import LinePlatform, Resident, make_user_id
+from bot.emulator import LinePlatform, ResidentPhone, make_user_id
 from bot.emulator.liveserver import LiveServer, free_port
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL",
@@ -87,8 +87,8 @@ class Service:
     def engine(self) -> Engine:
         return self.runtime.engine
 
-    def resident(self, user_id: str | None = None) -> Resident:
-        return Resident(user_id or make_user_id(), self.platform, f"{self.base_url}/callback",
+    def resident(self, user_id: str | None = None) -> ResidentPhone:
+        return ResidentPhone(user_id or make_user_id(), self.platform, f"{self.base_url}/callback",
                         self.demo.settings.line_channel_secret)
 
 

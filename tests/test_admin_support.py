@@ -9,7 +9,7 @@ from typing import Optional
 import httpx
 from sqlmodel import Session, select
 
-from admin.security import hash_password
+from bot.security import hash_password
 from bot import clock
 from bot.emulator import make_user_id
 from bot.models import PRIORITY_RANK, Case, Message, Resident, StaffUser

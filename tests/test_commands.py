@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from sqlmodel import Session, select
 
-from admin.security import verify_password
+from bot.security import verify_password
 from bot.db import make_engine
 from bot.emulator.liveserver import free_port
 from bot.models import StaffUser

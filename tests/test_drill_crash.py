@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bot.db import make_engine
-from bot.emulator import LinePlatform, Resident, create_emulator_app, make_user_id, signature_for
+from bot.emulator import LinePlatform, ResidentPhone, create_emulator_app, make_user_id, signature_for
 from bot.emulator.liveserver import LiveServer, free_port
 from bot.emulator.service_process import ServiceProcess
 from bot.models import InboundEvent, Outbox
@@ -45,9 +45,9 @@ def test_sigkill_mid_burst_loses_nothing_and_answers_once(database_url, tmp_path
                                   channel_secret=secret, access_token=token, port=port,
                                   log_path=tmp_path / "service.log")
         first = service().start()
-        phones = [Resident(make_user_id(), platform, f"{first.url}/callback", secret)
+        phones = [ResidentPhone(make_user_id(), platform, f"{first.url}/callback", secret)
                   for _ in range(RESIDENTS)]
-        events = [phone.event("message", message=Resident._text(f"相談です その{n}"))
+        events = [phone.event("message", message=ResidentPhone._text(f"相談です その{n}"))
                   for n in range(MESSAGES_EACH) for phone in phones]
         acked: list[dict] = []
         unacked: list[dict] = []

@@ -15,7 +15,7 @@ from linebot.v3.webhooks import (
     UnfollowEvent,
 )
 
-from bot.emulator import LinePlatform, Resident, make_user_id, signature_for
+from bot.emulator import LinePlatform, ResidentPhone, make_user_id, signature_for
 
 SECRET = "resident-test-secret"
 TOKEN = "resident-test-token"
@@ -60,7 +60,7 @@ def platform():
 
 @pytest.fixture
 def resident(bot, platform):
-    return Resident(make_user_id(), platform, "http://testserver/callback", SECRET,
+    return ResidentPhone(make_user_id(), platform, "http://testserver/callback", SECRET,
                     http=TestClient(bot.app))
 
 
@@ -177,7 +177,7 @@ def test_signature_matches_the_exact_body(bot, resident):
 
 
 def test_low_level_post_events_for_bad_requests(bot, resident):
-    events = [resident.event("message", message=Resident._text("x"))]
+    events = [resident.event("message", message=ResidentPhone._text("x"))]
     assert resident.post_events(events, sign=False).status_code == 400
     assert resident.post_events(events, signature="AAAA").status_code == 400
     assert resident.post_events([]).status_code == 200          # LINE's connection check
@@ -189,6 +189,6 @@ def test_low_level_post_events_for_bad_requests(bot, resident):
 
 
 def test_resident_owns_and_closes_its_default_client(platform):
-    with Resident(make_user_id(), platform, "http://127.0.0.1:9/callback", SECRET) as r:
+    with ResidentPhone(make_user_id(), platform, "http://127.0.0.1:9/callback", SECRET) as r:
         assert not r.http.is_closed
     assert r.http.is_closed

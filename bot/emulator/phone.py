@@ -1,7 +1,7 @@
 """The phone page: a person chats with the bot in a browser exactly as through LINE.
 
 What the person does becomes a real signed webhook posted over HTTP to the bot's
-/callback (via Resident); what the bot sends to the emulator is read back from the
+/callback (via ResidentPhone); what the bot sends to the emulator is read back from the
 platform. The page itself is phone.html, self-contained (no CDN).
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from . import limits
 from .platform import LinePlatform
-from .resident import Resident
+from .resident import ResidentPhone
 
 
 class SendRequest(BaseModel):
@@ -71,8 +71,8 @@ def phone_router(platform: LinePlatform, callback_url_getter: Callable[[], str],
     # same server cannot deadlock the event loop.
     @router.post("/api/send")
     def send(request: SendRequest) -> dict[str, Any]:
-        resident = Resident(request.user_id, platform, callback_url_getter(),
-                            channel_secret, http=client)
+        resident = ResidentPhone(request.user_id, platform, callback_url_getter(),
+                                 channel_secret, http=client)
         entry = {"from": "me", "kind": request.kind, "at": platform.clock()}
         if request.kind == "text":
             if not request.text:

@@ -38,7 +38,7 @@ def signature_for(body: bytes, channel_secret: str) -> str:
     return base64.b64encode(digest).decode()
 
 
-class Resident:
+class ResidentPhone:
     def __init__(self, user_id: str, platform: LinePlatform, callback_url: str,
                  channel_secret: str, http: httpx.Client | None = None) -> None:
         self.user_id = user_id
@@ -53,7 +53,7 @@ class Resident:
         if self._owns_http:
             self.http.close()
 
-    def __enter__(self) -> "Resident":
+    def __enter__(self) -> "ResidentPhone":
         return self
 
     def __exit__(self, *exc: object) -> None:
