@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -38,25 +35,12 @@ from bot import clock  # noqa: E402
 from bot.db import create_schema, make_engine  # noqa: E402
 from bot.emulator import LinePlatform, make_user_id  # noqa: E402
 from bot.emulator.api import create_emulator_app  # noqa: E402
-from bot.emulator.liveserver import LiveServer, free_port  # noqa: E402
+from bot.emulator.liveserver import LiveServer  # noqa: E402
+from bot.emulator.service_process import ServiceProcess  # noqa: E402
 from bot.models import Case, FollowUp, Resident  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
-
-
-@dataclass
-class ServiceProcess:
-    name: str
-    port: int
-    process: subprocess.Popen
-    log_path: Path
-
-    def healthy(self) -> bool:
-        try:
-            return httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
 
 
 @dataclass
@@ -76,44 +60,28 @@ class Cluster:
         self.emulator.start()
 
     def spawn(self, name: str, timeout: float = 60.0) -> ServiceProcess:
-        port = free_port()
-        env = {**os.environ, "PYTHONPATH": str(ROOT),
-               "DATABASE_URL": self.database_url, "LINE_API_HOST": self.emulator.url,
-               "LINE_CHANNEL_SECRET": self.secret, "LINE_CHANNEL_ACCESS_TOKEN": self.token,
-               "SECRET_KEY": secrets.token_hex(32),
-               # Real time runs in the processes: no quiet hours, no budget, quick ticks.
-               "QUIET_HOURS_START": "00:00", "QUIET_HOURS_END": "00:00",
-               "FOLLOWUP_PUSH_BUDGET": "0", "FOLLOWUP_DISPATCH_EVERY_S": "1",
-               "FOLLOWUP_PLAN_EVERY_S": "3600", **self.settings_env}
-        log_path = self.log_dir / f"{name}.log"
-        with open(log_path, "ab") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                stdout=out, stderr=subprocess.STDOUT)
-        proc = ServiceProcess(name, port, process, log_path)
-        deadline = time.monotonic() + timeout
-        while not proc.healthy():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{name} did not start; see {log_path}:\n"
-                                   + log_path.read_text()[-3000:])
-            time.sleep(0.1)
+        proc = ServiceProcess.against_emulator(
+            database_url=self.database_url, line_api_host=self.emulator.url,
+            channel_secret=self.secret, access_token=self.token, name=name,
+            log_path=self.log_dir / f"{name}.log",
+            # Real time runs in the processes: no quiet hours, no budget, quick ticks.
+            extra_env={"SECRET_KEY": secrets.token_hex(32), "WORKER_POLL_S": "1.0",
+                       "QUIET_HOURS_START": "00:00", "QUIET_HOURS_END": "00:00",
+                       "FOLLOWUP_PUSH_BUDGET": "0", "FOLLOWUP_DISPATCH_EVERY_S": "1",
+                       "FOLLOWUP_PLAN_EVERY_S": "3600", **self.settings_env})
+        proc.start(timeout)
         self.processes[name] = proc
         return proc
 
     def kill(self, name: str) -> None:
         """SIGKILL: no shutdown handlers, whatever it was doing is cut off."""
-        proc = self.processes.pop(name)
-        proc.process.send_signal(signal.SIGKILL)
-        proc.process.wait(10)
+        self.processes.pop(name).kill()
 
     def stop(self) -> None:
         for proc in self.processes.values():
-            proc.process.terminate()
+            proc.terminate()
         for proc in self.processes.values():
-            try:
-                proc.process.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.process.kill()
+            proc.stop()
         self.processes.clear()
         self.emulator.stop()
 

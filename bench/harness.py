@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.emulator.liveserver import free_port  # noqa: E402
+from bot.emulator.service_process import ServiceProcess  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
@@ -58,55 +58,25 @@ def database_url(kind: str) -> Iterator[str]:
 
 # ---- the service under test -------------------------------------------------------------
 
-class BenchService:
+class BenchService(ServiceProcess):
     """`python bench/service_main.py` on a loopback port; `.get/.post` reach /bench routes."""
 
     def __init__(self, database_url: str, log_path: Optional[Path] = None, **env: str):
-        self.port = free_port()
+        port = free_port()
+        script = os.environ.get("BENCH_SERVICE_SCRIPT", str(ROOT / "bench" / "service_main.py"))
+        super().__init__(env=env, port=port, log_path=log_path, name="bench service",
+                         command=[sys.executable, script, "--port", str(port),
+                                  "--database-url", database_url])
         self.database_url = database_url
-        self.log_path = log_path
-        self.env = {**os.environ, "PYTHONPATH": str(ROOT), **env}
-        self.process: Optional[subprocess.Popen] = None
         self.http = httpx.Client(base_url=self.url, timeout=120)
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 60) -> "BenchService":
-        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            [sys.executable, os.environ.get("BENCH_SERVICE_SCRIPT", str(ROOT / "bench" / "service_main.py")), "--port", str(self.port),
-             "--database-url", self.database_url], cwd=ROOT, env=self.env,
-            stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"bench service exited with {self.process.returncode}")
-            try:
-                if self.http.get("/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("bench service did not start")
-
-    def stop(self) -> None:
+    def stop(self, timeout: float = 20.0) -> None:
         self.http.close()
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        super().stop(timeout)
 
     def __enter__(self) -> "BenchService":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        self.start()
+        return self
 
     def get(self, path: str, **params) -> dict:
         response = self.http.get(path, params=params)
@@ -119,7 +89,7 @@ class BenchService:
         return response.json()
 
     def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         return float("nan")

@@ -41,9 +41,9 @@ def test_sigkill_mid_burst_loses_nothing_and_answers_once(database_url, tmp_path
     port = free_port()
     with LiveServer(create_emulator_app(platform)) as line_url:
         def service() -> ServiceProcess:
-            return ServiceProcess(database_url=database_url, line_api_host=line_url,
-                                  channel_secret=secret, access_token=token, port=port,
-                                  log_path=tmp_path / "service.log")
+            return ServiceProcess.against_emulator(
+                database_url=database_url, line_api_host=line_url, channel_secret=secret,
+                access_token=token, port=port, log_path=tmp_path / "service.log")
         first = service().start()
         phones = [ResidentPhone(make_user_id(), platform, f"{first.url}/callback", secret)
                   for _ in range(RESIDENTS)]
