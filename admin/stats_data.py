@@ -183,7 +183,7 @@ def stacked_month_chart(stats: Stats) -> Markup:
     for index, month in enumerate(stats.months):
         x = left + index * slot + (slot - bar) / 2
         y = top + plot
-        for color, key in zip(PALETTE, keys):
+        for color, key in zip(PALETTE, keys, strict=False):
             value = stats.by_field[month].get(key, 0)
             if not value:
                 continue
@@ -195,7 +195,7 @@ def stacked_month_chart(stats: Stats) -> Markup:
                      f'font-size="11">{escape(month)}</text>')
         parts.append(f'<text x="{x + bar / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle" '
                      f'font-size="10">{stats.consultations[month]}</text>')
-    for index, (color, key) in enumerate(zip(PALETTE, keys)):
+    for index, (color, key) in enumerate(zip(PALETTE, keys, strict=False)):
         lx, ly = left + (index % 4) * 150, height + 5 + (index // 4) * 20
         parts.append(f'<rect x="{lx}" y="{ly}" width="12" height="12" fill="{color}"/>')
         parts.append(f'<text x="{lx + 16}" y="{ly + 11}" font-size="11">{escape(labels.field_label(key))}</text>')

@@ -65,7 +65,7 @@ def run(service: BenchService, seconds: float, rate: float = 50) -> tuple[str, d
     start = time.time() + LEAD_S + 2.0
     tokens = service.post("/bench/tokens", {"users": senders})["tokens"]
     requests, due = [], []
-    for index, (user, token) in enumerate(zip(senders, tokens)):
+    for index, (user, token) in enumerate(zip(senders, tokens, strict=False)):
         at = start + index / rate
         ms_due = int(at * 1000)
         event = {"type": "message", "mode": "active", "timestamp": ms_due,
@@ -91,7 +91,7 @@ def run(service: BenchService, seconds: float, rate: float = 50) -> tuple[str, d
         arrivals[user].append(at)
         kinds[kind] += 1
     latencies, unanswered = [], 0
-    for user, at in zip(senders, due):
+    for user, at in zip(senders, due, strict=False):
         times = arrivals[user]
         position = bisect_left(times, at)
         if position < len(times) and times[position] - at < SPACING_S:

@@ -240,11 +240,11 @@ def table(headers: list[str], rows: list[list], title: str = "") -> str:
               for i, h in enumerate(headers)]
     lines = [title] if title else []
     lines.append("  ".join(h.rjust(w) if i else h.ljust(w)
-                           for i, (h, w) in enumerate(zip(headers, widths))))
+                           for i, (h, w) in enumerate(zip(headers, widths, strict=False))))
     lines.append("  ".join("-" * w for w in widths))
     for row in cells:
         lines.append("  ".join(c.rjust(w) if i else c.ljust(w)
-                               for i, (c, w) in enumerate(zip(row, widths))))
+                               for i, (c, w) in enumerate(zip(row, widths, strict=False))))
     return "\n".join(lines)
 
 

@@ -31,7 +31,7 @@ def events_for(service: BenchService, rate: int, seconds: float, start_wall: flo
     senders = [users[i % len(users)] for i in range(count)]
     tokens = service.post("/bench/tokens", {"users": senders})["tokens"]
     bodies = []
-    for index, (user, token) in enumerate(zip(senders, tokens)):
+    for index, (user, token) in enumerate(zip(senders, tokens, strict=False)):
         ms_due = int((start_wall + index / rate) * 1000)
         event = {"type": "message", "mode": "active", "timestamp": ms_due,
                  "source": {"type": "user", "userId": user},

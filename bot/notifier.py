@@ -121,7 +121,7 @@ class Notifier:
         for channel, sender in (("webhook", self._webhook), ("email", self._email)):
             if channel not in self.channels:
                 continue
-            results[channel] = _with_retries(lambda: sender(alert), channel, alert)
+            results[channel] = _with_retries(lambda send=sender: send(alert), channel, alert)
             if results[channel]:
                 self.sent.append((channel, alert))
         return results

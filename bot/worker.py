@@ -92,7 +92,7 @@ class EventWorker:
             if self._stop.is_set():
                 break
             gate.wait_turn()              # a webhook insert waiting for SQLite goes first
-            outbox_ids, alerts = with_db_retry(lambda: self._process(event_id))
+            outbox_ids, alerts = with_db_retry(lambda event_id=event_id: self._process(event_id))
             if outbox_ids is None:
                 continue
             handled += 1

@@ -344,7 +344,7 @@ def test_500_from_line_retries_with_the_same_key_and_sends_once(service, frozen)
 
 def test_concurrent_dispatchers_send_each_followup_once(service, frozen):
     users = []
-    for n in range(60):
+    for _ in range(60):
         user, _, case = make_case(service)
         staff_followup(service, case, clock.now(), template="checkin")
         users.append(user)

@@ -26,7 +26,7 @@ def _due(value: str) -> datetime:
     try:
         return clock.from_jst(datetime.fromisoformat(value))
     except ValueError:
-        raise followups.FollowUpError("日時を入力してください（日本時間）")
+        raise followups.FollowUpError("日時を入力してください（日本時間）") from None
 
 
 def _back(request: Request, case_id: Optional[int], next_page: str, notice: str):

@@ -100,7 +100,8 @@ def set_disabled(request: Request, staff_id: int, disabled: str = Form("yes"),
     audit(session, admin, "staff.disable" if account.disabled else "staff.enable",
           detail=f"login={account.login}")
     session.commit()
-    return _staff_page(request, session, notice=f"{account.login} を{'無効' if account.disabled else '有効'}にしました。")
+    state = "無効" if account.disabled else "有効"
+    return _staff_page(request, session, notice=f"{account.login} を{state}にしました。")
 
 
 @router.post("/admin/staff/{staff_id}/password")

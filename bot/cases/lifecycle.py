@@ -63,7 +63,7 @@ def _versioned_update(session: Session, case: Case, version: int, **values: Any)
     """Change a case only if nobody changed it since `version` was read (staff forms)."""
     statement = (update(Case).where(col(Case.id) == case.id, col(Case.version) == version)
                  .values(version=Case.version + 1, **values))
-    return bool(session.exec(statement).rowcount == 1)  # type: ignore[call-overload]
+    return bool(session.exec(statement).rowcount == 1)
 
 
 # The resident's open case ----------------------------------------------------------------
@@ -126,7 +126,7 @@ def close_for_deletion(session: Session, case_ids: list[int], now: datetime) -> 
     """The resident erased their data: every case of theirs is closed (reason deleted)."""
     if not case_ids:
         return
-    session.exec(update(Case).where(col(Case.id).in_(case_ids)).values(  # type: ignore[call-overload]
+    session.exec(update(Case).where(col(Case.id).in_(case_ids)).values(
         status=CaseStatus.CLOSED, close_reason="deleted", closed_at=now, area=None,
         version=Case.version + 1))
     for case_id in case_ids:

@@ -301,8 +301,9 @@ class Directory:
             return AreaResolution(status="ambiguous", municipality=place.municipality, source="postal",
                                   candidates=near[:MAX_CANDIDATES],
                                   message=f"〒{code[:3]}-{code[3:]} は見つかりません。近い番号の地区から選んでください")
+        short = self.municipality(place.municipality).short_name
         return AreaResolution(status="unknown", municipality=place.municipality, source="postal",
-                              message=f"〒{code[:3]}-{code[3:]} は{self.municipality(place.municipality).short_name}の郵便番号ではありません")
+                              message=f"〒{code[:3]}-{code[3:]} は{short}の郵便番号ではありません")
 
     def _from_name(self, place: _Place, text: str, *, source: str, exact: bool) -> AreaResolution:
         s = normalize(text)
@@ -470,7 +471,8 @@ def _describe(path: Path, raw: dict, exc: ValidationError) -> str:
             if isinstance(key, int) and isinstance(node, list):
                 item = node[key] if key < len(node) else None
                 ident = item.get("id") or item.get("key") if isinstance(item, dict) else None
-                where[-1] = f"{where[-1]}[{'id' if isinstance(item, dict) and 'id' in item else 'key'}={ident}]" if ident else f"{where[-1]}[{key}]"
+                name = "id" if isinstance(item, dict) and "id" in item else "key"
+                where[-1] = f"{where[-1]}[{name}={ident}]" if ident else f"{where[-1]}[{key}]"
                 node = item
             else:
                 where.append(str(key))

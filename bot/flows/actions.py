@@ -9,13 +9,13 @@ from typing import Any, Optional
 @dataclass(frozen=True)
 class Say:
     """Messages for the resident, sent with the reply token when there is one."""
-    messages: list[dict]
+    messages: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
 class GoTo:
     step: str
-    data: Optional[dict] = None          # replaces the step's scratch data
+    data: Optional[dict[str, Any]] = None          # replaces the step's scratch data
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class RecordInbound:
     """Keep the resident's message on their case (only with terms consent)."""
     text: Optional[str]
     kind: str = "text"
-    analysis: Optional[dict] = None
+    analysis: Optional[dict[str, Any]] = None
     risk: str = "none"
 
 

@@ -11,11 +11,11 @@ and a worrying message goes to the queue.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
-from bot.line import linemsg
 from bot.flows.actions import Action, CancelFollowUps, Escalate, FollowUpAnswer, Say
 from bot.flows.context import FlowContext, Inbound, ResidentView
+from bot.line import linemsg
 from bot.wording import say
 
 ANSWERS = ("connected", "not_yet", "talk", "fine")
@@ -26,7 +26,7 @@ def answer_data(followup_id: int, answer: str) -> str:
     return f"a=fu&f={followup_id}&v={answer}"
 
 
-def quick_answer(followup_id: int, answer: str) -> dict:
+def quick_answer(followup_id: int, answer: str) -> dict[str, Any]:
     return linemsg.quick_postback(say(f"followup.label_{answer}"), answer_data(followup_id, answer))
 
 

@@ -1,9 +1,11 @@
 """Words the resident can send at any step: 削除, メニュー, 通知停止, 通知再開."""
 from __future__ import annotations
 
-from bot.line import linemsg
+from typing import Any
+
 from bot.flows.actions import Action, EraseResident, GoTo, Say, SetProfile
 from bot.flows.context import FlowContext, Inbound, ResidentView
+from bot.line import linemsg
 from bot.wording import say
 
 DELETE_WORDS = {"削除", "さくじょ", "削除する", "データ削除", "記録を削除"}
@@ -16,7 +18,7 @@ def _typed(inbound: Inbound) -> str:
     return (inbound.text or "").strip().lower() if inbound.kind == "text" else ""
 
 
-def menu_message() -> dict:
+def menu_message() -> dict[str, Any]:
     return linemsg.text(say("commands.menu"), [
         linemsg.quick_message(say("commands.menu_staff")),
         linemsg.quick_postback(say("commands.menu_windows"), "a=windows"),

@@ -4,25 +4,28 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-from bot.line import linemsg
 from bot.clock import to_jst
 from bot.directory import Directory
 from bot.flows.actions import Action, GoTo, Say
 from bot.flows.context import FlowContext, ResidentView
+from bot.line import linemsg
 from bot.wording import say
 
+if TYPE_CHECKING:
+    from bot.nlp.result import Analysis, Span
 
 
-def reply(*messages: dict | None) -> Say:
+
+def reply(*messages: dict[str, Any] | None) -> Say:
     """The one Say of an event: at most five messages, so it all goes in the reply token.
     The first messages matter most (crisis first), so the tail is what would be cut."""
     kept = [m for m in messages if m]
     return Say(kept[:linemsg.MESSAGES_PER_REQUEST])
 
 
-def text(key: str, quick: list[dict] | None = None, **values: Any) -> dict:
+def text(key: str, quick: list[dict[str, Any]] | None = None, **values: Any) -> dict[str, Any]:
     return linemsg.text(say(key, **values), quick)
 
 
@@ -56,7 +59,7 @@ def moment_text(moment: datetime, now: datetime) -> str:
                weekday=say("consultation.weekdays")[local.weekday()], time=clock_text)
 
 
-def staff_quick_replies(more: bool = True) -> list[dict]:
+def staff_quick_replies(more: bool = True) -> list[dict[str, Any]]:
     items = [linemsg.quick_postback(say("consultation.button_staff"), "a=staff")]
     if more:
         items.append(linemsg.quick_postback(say("consultation.button_more"), "a=more"))
@@ -72,10 +75,11 @@ def town_names(directory: Directory, municipality: str) -> tuple[str, ...]:
         return ()
 
 
-def analyze(view: ResidentView, body: str, ctx: FlowContext, with_context: bool = True):
+def analyze(view: ResidentView, body: str, ctx: FlowContext, with_context: bool = True) -> Analysis:
     tagger = ctx.analyze
     if tagger is None:
-        from bot.nlp import analyze as tagger   # noqa: PLC0415 - the default tagger
+        from bot.nlp import analyze as default_tagger  # the default tagger, loaded on first use
+        tagger = default_tagger
     context = view.recent_texts if with_context else ()
     return tagger(body, context=context, towns=town_names(ctx.directory, ctx.municipality))
 
@@ -85,7 +89,7 @@ _CLAUSE_END = re.compile(r"[。．.!！?？\n、，,]")
 QUOTE_MAX = 24
 
 
-def heard_phrase(original: str, evidence: Iterable) -> str | None:
+def heard_phrase(original: str, evidence: Iterable[Span]) -> str | None:
     """The clause of the resident's message that holds the strongest evidence, as they
     wrote it (short enough to quote back), else None."""
     spans = sorted((s for s in evidence if getattr(s, "text", "") and s.end > s.start),
@@ -114,7 +118,7 @@ def _pairs(key: str) -> list[tuple[str, str]]:
     return sorted(((w, s) for w, s in pairs), key=lambda p: -len(p[0]))
 
 
-def family_word(original: str, evidence: Iterable) -> str | None:
+def family_word(original: str, evidence: Iterable[Span]) -> str | None:
     """The family member the resident wrote about, said politely (母 → お母さま): the one
     nearest before the evidence, else the first in the message."""
     found: list[tuple[int, str]] = []
@@ -137,7 +141,7 @@ def family_word(original: str, evidence: Iterable) -> str | None:
     return None
 
 
-def reflection(analysis, fields: list[str]) -> str:
+def reflection(analysis: Analysis, fields: list[str]) -> str:
     """A short mirror of what was heard, in the resident's terms — never a diagnosis."""
     topics = topics_text(fields)
     evidence = [span for tag in analysis.fields if tag.key in fields[:1] for span in tag.evidence]

@@ -12,14 +12,19 @@ five messages, so it all goes in the reply token):
 """
 from __future__ import annotations
 
-from bot.line import linemsg
+from typing import TYPE_CHECKING
+
 from bot.cases import STAFF_HELD
 from bot.flows import commands, emergency, handoff, questions, windows
 from bot.flows.actions import Action, RecordInbound, UpdateCase
 from bot.flows.common import analyze, reflection, reply, staff_quick_replies, stay, text
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.flows.crisis import lines_text
+from bot.line import linemsg
 from bot.wording import say
+
+if TYPE_CHECKING:
+    from bot.nlp.result import Analysis
 
 LISTEN_TURNS_BEFORE_OFFER = 2
 MENU_ACTIONS = ("consult", "windows", "staff", "emergency", "help")
@@ -38,11 +43,12 @@ def handle(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Actio
 
 
 def on_text(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
-    typed = inbound.text.strip()
-    analysis = analyze(view, inbound.text, ctx)
+    body = inbound.text or ""
+    typed = body.strip()
+    analysis = analyze(view, body, ctx)
     if view.case_risk == "emergency" and analysis.risk == "emergency":
         # judged over the recent messages: is this message itself a new emergency?
-        alone = analyze(view, inbound.text, ctx, with_context=False)
+        alone = analyze(view, body, ctx, with_context=False)
         if alone.risk != "emergency":
             analysis = _with_risk(analysis, alone)
     stored = record(analysis)
@@ -72,14 +78,14 @@ def on_text(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Acti
     return stored + listen(view, ctx)
 
 
-def record(analysis) -> list[Action]:
+def record(analysis: Analysis) -> list[Action]:
     """The message with its tags, evidence and risk; the case keeps the union."""
     return [RecordInbound(analysis.text, analysis=analysis.to_dict(), risk=analysis.risk),
             UpdateCase(fields=analysis.field_keys, risk=analysis.risk,
                        patterns=list(analysis.patterns), area=analysis.area)]
 
 
-def need(view: ResidentView, analysis, ctx: FlowContext) -> list[Action]:
+def need(view: ResidentView, analysis: Analysis, ctx: FlowContext) -> list[Action]:
     fields = analysis.field_keys[:3]
     lead = [linemsg.text(reflection(analysis, fields))]
     lead += questions.simple_answers(analysis, ctx)[:1]
@@ -192,7 +198,7 @@ def menu_action(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[
     return [reply(text("consultation.menu_consult")), stay(view, awaiting=None)]
 
 
-def _with_risk(analysis, alone):
+def _with_risk(analysis: Analysis, alone: Analysis) -> Analysis:
     """The analysis with the risk of the message alone (the earlier emergency is already on
     the case and with staff)."""
     from dataclasses import replace  # noqa: PLC0415

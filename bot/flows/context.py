@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 from urllib.parse import parse_qsl
 
 from bot.directory import Directory
 from bot.hours import BusinessHours
+
+if TYPE_CHECKING:
+    from bot.nlp.result import Analysis
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,7 @@ class Inbound:
     unblocked: bool = False
 
     @classmethod
-    def from_event(cls, event: dict, at: datetime) -> "Inbound":
+    def from_event(cls, event: dict[str, Any], at: datetime) -> "Inbound":
         kind = event.get("type")
         if kind == "message":
             message = event.get("message") or {}
@@ -71,5 +74,5 @@ class FlowContext:
     retention_days: int
     terms_url: str
     directory: Directory             # the windows and crisis lines (Settings.directory_path)
-    analyze: Callable[..., Any] | None = None   # bot.nlp.analyze once wired in
+    analyze: Callable[..., Analysis] | None = None   # bot.nlp.analyze (the tagger)
     on_call: bool = False            # an on-call alert channel (webhook/SMTP) is configured

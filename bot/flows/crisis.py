@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
-from bot.directory import Directory
+from bot.directory import Directory, NationalLine
 
 
 def _name_without_number(name: str, number: str) -> str:
@@ -13,7 +14,7 @@ def _name_without_number(name: str, number: str) -> str:
     return name.strip() or number
 
 
-def line_text(line) -> str:
+def line_text(line: NationalLine) -> str:
     hours = f"　{line.hours}" if line.hours else ""
     return f"・{_name_without_number(line.name, line.number)}：{line.number}{hours}"
 
@@ -27,7 +28,8 @@ def crisis_block(directory: Directory, risk: str = "emergency", kinds: tuple[str
 EMERGENCY_NUMBERS = ("police", "ambulance")      # 110/119: named in the wording itself
 
 
-def lines_for(directory: Directory, risk: str, kinds=(), fields=()) -> list:
+def lines_for(directory: Directory, risk: str, kinds: Iterable[str] = (),
+              fields: Iterable[str] = ()) -> list[NationalLine]:
     """The national lines that fit the situation, without 110/119 (the wording names those).
     Suicidal → いのちの電話, #いのちSOS, よりそい; violence → DV相談＋; a child → 189 …"""
     kinds = [k for k in kinds if k]
@@ -35,7 +37,8 @@ def lines_for(directory: Directory, risk: str, kinds=(), fields=()) -> list:
     return [line for line in lines if line.key not in EMERGENCY_NUMBERS]
 
 
-def lines_text(directory: Directory, risk: str, kinds=(), fields=(), limit: int = 4) -> str:
+def lines_text(directory: Directory, risk: str, kinds: Iterable[str] = (),
+               fields: Iterable[str] = (), limit: int = 4) -> str:
     """Up to `limit` lines as text; always at least one line to call."""
     chosen = lines_for(directory, risk, kinds, fields)[:limit]
     if not chosen:

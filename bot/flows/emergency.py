@@ -2,17 +2,21 @@
 the on-call alert. High risk: empathy, lines, windows, and staff."""
 from __future__ import annotations
 
-from bot.line import linemsg
+from typing import TYPE_CHECKING, Any, Iterable
+
 from bot.flows import windows
-from bot.flows.actions import Action, Alert, Escalate
-from bot.flows.common import (next_opening_text, reply, staff_quick_replies, stay, text,
-                              when_staff_answer)
+from bot.flows.actions import Action, Alert, Escalate, UpdateCase
+from bot.flows.common import next_opening_text, reply, staff_quick_replies, stay, text, when_staff_answer
 from bot.flows.context import FlowContext, ResidentView
 from bot.flows.crisis import lines_text
+from bot.line import linemsg
 from bot.wording import say
 
+if TYPE_CHECKING:
+    from bot.nlp.result import Analysis
 
-def crisis_message(ctx: FlowContext, kinds=(), fields=()) -> dict:
+
+def crisis_message(ctx: FlowContext, kinds: Iterable[str] = (), fields: Iterable[str] = ()) -> dict[str, Any]:
     """110/119 and the lines that fit the situation, as one text (always the first)."""
     body = (say("consultation.emergency_now") + "\n\n"
             + say("consultation.emergency_lines", lines=lines_text(ctx.directory, "emergency", kinds, fields)))
@@ -32,7 +36,7 @@ def staff_told(ctx: FlowContext) -> str:
     return say("consultation.emergency_queued_off_hours", next=next_opening_text(ctx))
 
 
-def emergency(view: ResidentView, analysis, ctx: FlowContext) -> list[Action]:
+def emergency(view: ResidentView, analysis: Analysis, ctx: FlowContext) -> list[Action]:
     """A new emergency on this case: the full crisis reply, alert, top of the queue.
     A later message of a case already in emergency: a short receipt with 110/119, and staff
     are told again (every later message reaches them)."""
@@ -48,7 +52,7 @@ def emergency(view: ResidentView, analysis, ctx: FlowContext) -> list[Action]:
             stay(view, awaiting=None)]
 
 
-def high(view: ResidentView, analysis, ctx: FlowContext) -> list[Action]:
+def high(view: ResidentView, analysis: Analysis, ctx: FlowContext) -> list[Action]:
     kinds, fields = analysis.risk_kinds, analysis.field_keys
     empathy = text("consultation.high_empathy")
     lines = text("consultation.high_lines", lines=lines_text(ctx.directory, "high", kinds, fields))
@@ -57,11 +61,11 @@ def high(view: ResidentView, analysis, ctx: FlowContext) -> list[Action]:
     actions: list[Action] = [Escalate("high", ["risk"])]
     area, remembered = windows.area_for(view, analysis.area, ctx)
     actions += remembered
-    carousel: list[dict] = []
+    carousel: list[dict[str, Any]] = []
     if fields:
         carousel, shown = windows.carousel_messages(ctx, fields, area)
         if shown:
-            actions.append(windows.UpdateCase(windows_shown=True))
+            actions.append(UpdateCase(windows_shown=True))
             carousel = carousel[1:]          # the carousel alone: the lines text says enough
     return actions + [reply(empathy, lines, *carousel, offer),
                       stay(view, fields=fields or None, awaiting=None)]

@@ -3,19 +3,23 @@ share consent), and what the bot does while staff hold the case."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, Optional
 
-from bot.line import linemsg
-from bot.clock import as_utc
 from bot.cases import CaseStatus
+from bot.clock import as_utc
 from bot.flows import windows
-from bot.flows.actions import Action, Alert, Escalate, RecordConsent
+from bot.flows.actions import Action, Alert, Escalate, RecordConsent, UpdateCase
 from bot.flows.common import reflection, reply, stay, text, when_staff_answer
 from bot.flows.context import FlowContext, ResidentView
 from bot.flows.crisis import lines_text
+from bot.line import linemsg
 from bot.wording import say
 
+if TYPE_CHECKING:
+    from bot.nlp.result import Analysis
 
-def asks_person(view: ResidentView, ctx: FlowContext, lead: list[dict] | None = None,
+
+def asks_person(view: ResidentView, ctx: FlowContext, lead: list[dict[str, Any]] | None = None,
                 reasons: tuple[str, ...] = ("asks_person",)) -> list[Action]:
     body = (say("consultation.asks_person") + "\n" + when_staff_answer(ctx) + "\n\n"
             + say("consultation.meanwhile"))
@@ -23,20 +27,20 @@ def asks_person(view: ResidentView, ctx: FlowContext, lead: list[dict] | None = 
             stay(view, awaiting=None, listen=None)]
 
 
-def share_question() -> dict:
+def share_question() -> dict[str, Any]:
     return linemsg.text(say("consultation.ask_share"), [
         linemsg.quick_postback(say("consultation.share_yes"), "a=share&v=yes"),
         linemsg.quick_postback(say("consultation.share_no"), "a=share&v=no"),
     ])
 
 
-def entangled(view: ResidentView, analysis, ctx: FlowContext) -> list[Action]:
+def entangled(view: ResidentView, analysis: Analysis, ctx: FlowContext) -> list[Action]:
     """Several fields entangled in one household: the city's 多機関協働 team, the share
     consent (本人同意) asked once, the case queued for staff."""
     fields = analysis.field_keys
     heard = reflection(analysis, fields)
     if analysis.patterns:
-        from bot.nlp import PATTERN_LABELS   # noqa: PLC0415 - labels only
+        from bot.nlp import PATTERN_LABELS  # noqa: PLC0415 - labels only
         labels = "・".join(PATTERN_LABELS.get(p, p) for p in analysis.patterns)
         heard += "\n" + say("consultation.pattern_note", labels=labels)
     explain = say("consultation.entangled", city=ctx.city) + "\n" + say(
@@ -46,7 +50,7 @@ def entangled(view: ResidentView, analysis, ctx: FlowContext) -> list[Action]:
     actions += remembered
     carousel, shown = windows.carousel_messages(ctx, fields, area, complex_case=True)
     if shown:
-        actions.append(windows.UpdateCase(windows_shown=True))
+        actions.append(UpdateCase(windows_shown=True))
     last = share_question() if view.share_consent is None else None
     return actions + [reply(linemsg.text(heard), *carousel, linemsg.text(explain), last),
                       stay(view, fields=fields, complex=True, shown=shown or None,
@@ -58,7 +62,7 @@ def on_share(view: ResidentView, granted: bool) -> list[Action]:
     return [RecordConsent("share", granted), reply(text(key))]
 
 
-def staff_held(view: ResidentView, analysis, ctx: FlowContext) -> list[Action]:
+def staff_held(view: ResidentView, analysis: Optional[Analysis], ctx: FlowContext) -> list[Action]:
     """Staff have the case: no talking over them. Risk is still checked (an emergency never
     reaches here: it gets the crisis reply); receipt confirmed once per stretch of messages
     (a stretch ends when staff write)."""

@@ -1,11 +1,13 @@
 """Greeting, terms and consent, and the three-question intake (every step skippable)."""
 from __future__ import annotations
 
-from bot.line import linemsg
+from typing import Any, Callable
+
 from bot.flows import consultation, pre_consent
 from bot.flows.actions import Action, GoTo, RecordConsent, Say, SetProfile
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.flows.crisis import crisis_block
+from bot.line import linemsg
 from bot.wording import say
 
 RELATIONS = ("self", "family", "supporter")
@@ -23,7 +25,7 @@ def greet(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action
     return [Say(first + [linemsg.text(greeting), terms_message(ctx)]), GoTo("onboarding.terms")]
 
 
-def terms_message(ctx: FlowContext) -> dict:
+def terms_message(ctx: FlowContext) -> dict[str, Any]:
     body = say("onboarding.terms", retention_days=ctx.retention_days, terms_url=ctx.terms_url)
     return linemsg.text(body, [
         linemsg.quick_postback(say("onboarding.consent_button_yes"), "a=consent&v=yes"),
@@ -64,7 +66,7 @@ def on_terms(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Act
     return [Say(pre_consent.answer(view, inbound, ctx) + _reminder(ctx))]
 
 
-def _reminder(ctx: FlowContext) -> list[dict]:
+def _reminder(ctx: FlowContext) -> list[dict[str, Any]]:
     return [linemsg.text(say("onboarding.declined_reminder") + "\n" + crisis_block(ctx.directory, "emergency")),
             terms_message(ctx)]
 
@@ -79,26 +81,27 @@ def _labels(kind: str) -> dict[str, str]:
     return labels
 
 
-def _question(kind: str, question_key: str) -> dict:
+def _question(kind: str, question_key: str) -> dict[str, Any]:
     items = [linemsg.quick_postback(label, f"a={kind}&v={value}")
              for value, label in _labels(kind).items()]
     return linemsg.text(say(question_key), items)
 
 
-def relation_question() -> dict:
+def relation_question() -> dict[str, Any]:
     return _question("relation", "onboarding.ask_relation")
 
 
-def age_question() -> dict:
+def age_question() -> dict[str, Any]:
     return _question("age", "onboarding.ask_age")
 
 
-def area_question() -> dict:
+def area_question() -> dict[str, Any]:
     return linemsg.text(say("onboarding.ask_area"),
                         [linemsg.quick_postback(say("onboarding.skip"), "a=area&v=skip")])
 
 
-def _intake_step(kind: str, profile_key: str, next_step: str, next_message,
+def _intake_step(kind: str, profile_key: str, next_step: str,
+                 next_message: Callable[[], dict[str, Any]],
                  view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
     answer = _chosen(inbound, kind, _labels(kind))
     if answer is None:
@@ -118,7 +121,7 @@ def on_age(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Actio
 
 
 def on_area(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
-    done = [Say([linemsg.text(say("onboarding.intake_done"))]), GoTo("consult")]
+    done: list[Action] = [Say([linemsg.text(say("onboarding.intake_done"))]), GoTo("consult")]
     if inbound.kind == "postback" and inbound.data.get("a") == "area":
         return [SetProfile({"intake_area_text": None})] + done
     if inbound.kind == "text" and inbound.text:

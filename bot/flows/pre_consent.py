@@ -6,25 +6,28 @@ says so honestly and offers the consent that lets staff see it.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from bot.line import linemsg
 from bot.flows.common import analyze
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.flows.crisis import lines_text
+from bot.line import linemsg
 from bot.wording import say
 
+if TYPE_CHECKING:
+    from bot.nlp.result import Analysis
 
-def _analysis(view: ResidentView, inbound: Inbound, ctx: FlowContext):
+
+def _analysis(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> Optional[Analysis]:
     if inbound.kind != "text" or not (inbound.text or "").strip():
         return None
     try:
-        return analyze(view, inbound.text, ctx, with_context=False)
+        return analyze(view, inbound.text or "", ctx, with_context=False)
     except Exception:          # the reminder and the crisis numbers still go out
         return None
 
 
-def crisis_message(analysis, ctx: FlowContext) -> Optional[dict]:
+def crisis_message(analysis: Optional[Analysis], ctx: FlowContext) -> Optional[dict[str, Any]]:
     if analysis is None or analysis.risk == "none":
         return None
     risk = analysis.risk
@@ -39,13 +42,13 @@ def crisis_message(analysis, ctx: FlowContext) -> Optional[dict]:
     return linemsg.text("\n".join(parts))
 
 
-def crisis_first(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[dict]:
+def crisis_first(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[dict[str, Any]]:
     """The crisis message to put before anything else, when the message carries risk."""
     message = crisis_message(_analysis(view, inbound, ctx), ctx)
     return [message] if message else []
 
 
-def answer(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[dict]:
+def answer(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[dict[str, Any]]:
     """At most two messages: crisis lines (risk), or the windows for a need."""
     analysis = _analysis(view, inbound, ctx)
     crisis = crisis_message(analysis, ctx)
@@ -53,7 +56,7 @@ def answer(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[dict]
         return [crisis]
     if analysis is None or not analysis.fields:
         return []
-    from bot.flows.windows import carousel_messages   # noqa: PLC0415
+    from bot.flows.windows import carousel_messages  # noqa: PLC0415
     area = None
     if analysis.area:
         found = ctx.directory.resolve_area(ctx.municipality, town=analysis.area)
@@ -65,7 +68,7 @@ def answer(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[dict]
 
 
 def area_profile(ctx: FlowContext, typed: Optional[str], lat: Optional[float] = None,
-                 lng: Optional[float] = None) -> dict:
+                 lng: Optional[float] = None) -> dict[str, Any]:
     """The resolved area for the intake's area answer (empty when not resolved)."""
     directory = ctx.directory
     try:

@@ -2,6 +2,8 @@
 phone, 削除, メニュー; off-topic city questions get the city's general number politely."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from bot.directory import normalize
 from bot.flows import commands
 from bot.flows.actions import Action
@@ -9,18 +11,21 @@ from bot.flows.common import reply, stay, text
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.wording import say
 
+if TYPE_CHECKING:
+    from bot.nlp.result import Analysis
+
 SIMPLE = ("ask_hours", "ask_anonymity", "ask_cost", "ask_data")
 
 
-def simple_answers(analysis, ctx: FlowContext) -> list[dict]:
+def simple_answers(analysis: Analysis, ctx: FlowContext) -> list[dict[str, Any]]:
     """Answers to the questions that need no more than a sentence (hours, anonymity …)."""
-    values = {"hours": ctx.hours.label(), "retention_days": ctx.retention_days,
+    values: dict[str, Any] = {"hours": ctx.hours.label(), "retention_days": ctx.retention_days,
               "terms_url": ctx.terms_url}
     return [text(f"consultation.{intent}", **values)
             for intent in SIMPLE if intent in analysis.intents]
 
 
-def general_contact_message(ctx: FlowContext) -> dict:
+def general_contact_message(ctx: FlowContext) -> dict[str, Any]:
     # the city's own general number only: the 多機関協働 fallback of
     # Directory.general_contact is a welfare window, not where ごみ or 住民票 questions go
     directory, window = ctx.directory, None
@@ -34,7 +39,7 @@ def general_contact_message(ctx: FlowContext) -> dict:
     return text("consultation.city_other_unknown", city=ctx.city)
 
 
-def named_windows(ctx: FlowContext, typed: str) -> list:
+def named_windows(ctx: FlowContext, typed: str) -> list[Any]:
     """Windows of this municipality whose name the resident wrote."""
     wanted = normalize(typed)
     try:
@@ -46,7 +51,7 @@ def named_windows(ctx: FlowContext, typed: str) -> list:
     return found[:3]
 
 
-def answer(view: ResidentView, analysis, ctx: FlowContext, inbound: Inbound) -> list[Action] | None:
+def answer(view: ResidentView, analysis: Analysis, ctx: FlowContext, inbound: Inbound) -> list[Action] | None:
     """Actions for a practical question, or None when the message is not one."""
     intents = set(analysis.intents)
     if "delete" in intents:

@@ -2,15 +2,14 @@
 then the Flex carousel from the directory with the quick replies."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
-from bot.line import linemsg
 from bot.directory import AreaResolution
-from bot.line.flex import (ambiguous_area_quick_reply, area_question_quick_reply,
-                                windows_carousel)
 from bot.flows.actions import Action, SetProfile, UpdateCase
 from bot.flows.common import reply, staff_quick_replies, stay, text
 from bot.flows.context import FlowContext, Inbound, ResidentView
+from bot.line import linemsg
+from bot.line.flex import ambiguous_area_quick_reply, area_question_quick_reply, windows_carousel
 from bot.wording import say
 
 PAGE = 5                 # windows per carousel
@@ -69,7 +68,7 @@ def area_label(area: Optional[AreaResolution]) -> str | None:
 
 
 def carousel_messages(ctx: FlowContext, fields: list[str], area: Optional[AreaResolution],
-                      complex_case: bool = False, offset: int = 0) -> tuple[list[dict], int]:
+                      complex_case: bool = False, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     """(intro text + carousel, how many windows were shown) — or a 'none found' text."""
     try:
         matches = ctx.directory.search(ctx.municipality, fields, area,
@@ -89,7 +88,7 @@ def carousel_messages(ctx: FlowContext, fields: list[str], area: Optional[AreaRe
     return [linemsg.text(intro), windows_carousel(page)], len(page)
 
 
-def ask_area(view: ResidentView, lead: list[dict], fields: list[str],
+def ask_area(view: ResidentView, lead: list[dict[str, Any]], fields: list[str],
              complex_case: bool = False) -> list[Action]:
     question = linemsg.text(say("consultation.ask_area"), area_question_quick_reply())
     return [reply(*lead, question),
@@ -97,23 +96,23 @@ def ask_area(view: ResidentView, lead: list[dict], fields: list[str],
 
 
 def show(view: ResidentView, ctx: FlowContext, fields: list[str],
-         area: Optional[AreaResolution], lead: list[dict], complex_case: bool = False,
+         area: Optional[AreaResolution], lead: list[dict[str, Any]], complex_case: bool = False,
          extra: list[Action] | None = None) -> list[Action]:
     """The carousel for `fields` near `area`, after `lead`, with the quick replies."""
     if not fields:
         return [reply(*lead, text("consultation.ask_need")),
-                stay(view, awaiting=None, fields=None)] + (extra or [])
+                stay(view, awaiting=None, fields=None), *(extra or [])]
     shown_messages, shown = carousel_messages(ctx, fields, area, complex_case)
     if not shown:
         return [reply(*lead, text("consultation.windows_none", quick=staff_quick_replies(False))),
-                stay(view, awaiting=None, fields=fields)] + (extra or [])
+                stay(view, awaiting=None, fields=fields), *(extra or [])]
     after = text("consultation.after_windows", quick=staff_quick_replies())
-    return ([reply(*lead, *shown_messages, after), UpdateCase(windows_shown=True),
-             stay(view, awaiting=None, fields=fields, complex=complex_case or None, shown=shown,
-                  listen=None)] + (extra or []))
+    return [reply(*lead, *shown_messages, after), UpdateCase(windows_shown=True),
+            stay(view, awaiting=None, fields=fields, complex=complex_case or None, shown=shown,
+                 listen=None), *(extra or [])]
 
 
-def for_need(view: ResidentView, ctx: FlowContext, fields: list[str], lead: list[dict],
+def for_need(view: ResidentView, ctx: FlowContext, fields: list[str], lead: list[dict[str, Any]],
              mentioned: Optional[str] = None, complex_case: bool = False,
              ask_if_unknown: bool = True) -> list[Action]:
     """Windows for a need: the area named in the message, else the remembered one, else

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Callable, Optional
 
 from linebot.v3.messaging import (
     ApiClient,
@@ -43,12 +43,12 @@ class LineClient:
     def close(self) -> None:
         self._api_client.close()
 
-    def reply(self, reply_token: str, messages: list[dict]) -> SendResult:
+    def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> SendResult:
         request = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
         return self._call(lambda: self._api.reply_message_with_http_info(
             request, _request_timeout=TIMEOUT_S))
 
-    def push(self, user_id: str, messages: list[dict], retry_key: str) -> SendResult:
+    def push(self, user_id: str, messages: list[dict[str, Any]], retry_key: str) -> SendResult:
         request = PushMessageRequest.from_dict({"to": user_id, "messages": messages})
         return self._call(lambda: self._api.push_message_with_http_info(
             request, x_line_retry_key=retry_key, _request_timeout=TIMEOUT_S))
@@ -59,7 +59,7 @@ class LineClient:
             request, _request_timeout=TIMEOUT_S))
 
     @staticmethod
-    def _call(send) -> SendResult:
+    def _call(send: Callable[[], Any]) -> SendResult:
         try:
             response = send()
             return SendResult(True, response.status_code)

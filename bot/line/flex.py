@@ -5,6 +5,7 @@ bot.line.linemsg; the words are in bot/wording/flex.yaml; this module only decid
 goes where."""
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from bot.directory.models import AreaResolution, Window, WindowMatch
@@ -24,17 +25,17 @@ def maps_url(window: Window) -> str | None:
     return None
 
 
-def _text(body: str, **extra) -> dict:
+def _text(body: str, **extra: Any) -> dict[str, Any]:
     return {"type": "text", "text": body or " ", "wrap": True, **extra}
 
 
-def _button(action: dict | None, style: str = "link") -> dict | None:
+def _button(action: dict[str, Any] | None, style: str = "link") -> dict[str, Any] | None:
     if action is None:
         return None
     return {"type": "button", "style": style, "height": "sm", "action": action}
 
 
-def window_bubble(match: WindowMatch) -> dict:
+def window_bubble(match: WindowMatch) -> dict[str, Any]:
     w = match.window
     dist = match.distance_text
     body = [
@@ -79,13 +80,13 @@ def alt_text(matches: list[WindowMatch]) -> str:
     return say("flex.alt_title") + "：" + " / ".join(parts)
 
 
-def windows_carousel(matches: list[WindowMatch]) -> dict:
+def windows_carousel(matches: list[WindowMatch]) -> dict[str, Any]:
     """A flex message: one bubble per window (at most 12), alt text listing names and phones."""
     shown = matches[:CAROUSEL_BUBBLES_MAX]
     return linemsg.flex(alt_text(shown), linemsg.carousel(window_bubble(m) for m in shown))
 
 
-def area_question_quick_reply() -> list[dict]:
+def area_question_quick_reply() -> list[dict[str, Any]]:
     return [
         linemsg.quick_location(say("flex.area_location")),
         linemsg.quick_postback(say("flex.area_text"), "action=area&choice=text"),
@@ -94,7 +95,7 @@ def area_question_quick_reply() -> list[dict]:
     ]
 
 
-def ambiguous_area_quick_reply(resolution: AreaResolution) -> list[dict]:
+def ambiguous_area_quick_reply(resolution: AreaResolution) -> list[dict[str, Any]]:
     """One choice per candidate town (postback action=area&choice=town&town=<name>),
     then 'none of these'."""
     items = [linemsg.quick_postback(c, "action=area&choice=town&town=" + quote(c, safe=""),

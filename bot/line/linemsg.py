@@ -40,7 +40,7 @@ def clip(text: str, limit: int, ellipsis: str = "…") -> str:
     return "".join(out) + ellipsis
 
 
-def text(body: str, quick_replies: list[dict] | None = None) -> Message:
+def text(body: str, quick_replies: list[dict[str, Any]] | None = None) -> Message:
     message: Message = {"type": "text", "text": clip(body, TEXT_MAX)}
     if quick_replies:
         message["quickReply"] = {"items": quick_replies[:QUICK_REPLY_ITEMS_MAX]}
@@ -48,7 +48,7 @@ def text(body: str, quick_replies: list[dict] | None = None) -> Message:
 
 
 def postback_action(label: str, data: str, display_text: str | None = None,
-                    label_max: int = QUICK_REPLY_LABEL_MAX) -> dict:
+                    label_max: int = QUICK_REPLY_LABEL_MAX) -> dict[str, Any]:
     action = {"type": "postback", "label": clip(label, label_max),
               "data": _postback_data(data)}
     if display_text:
@@ -56,12 +56,12 @@ def postback_action(label: str, data: str, display_text: str | None = None,
     return action
 
 
-def message_action(label: str, said: str, label_max: int = QUICK_REPLY_LABEL_MAX) -> dict:
+def message_action(label: str, said: str, label_max: int = QUICK_REPLY_LABEL_MAX) -> dict[str, Any]:
     """A button that makes the resident 'say' a text, as if typed."""
     return {"type": "message", "label": clip(label, label_max), "text": clip(said, 300)}
 
 
-def uri_action(label: str, uri: str, label_max: int = FLEX_LABEL_MAX) -> dict | None:
+def uri_action(label: str, uri: str, label_max: int = FLEX_LABEL_MAX) -> dict[str, Any] | None:
     """None when the URI cannot be sent (too long): a button without a target is worse
     than no button."""
     if len(uri) > URI_MAX:
@@ -69,23 +69,23 @@ def uri_action(label: str, uri: str, label_max: int = FLEX_LABEL_MAX) -> dict | 
     return {"type": "uri", "label": clip(label, label_max), "uri": uri}
 
 
-def quick_postback(label: str, data: str, display_text: str | None = None) -> dict:
+def quick_postback(label: str, data: str, display_text: str | None = None) -> dict[str, Any]:
     return {"type": "action", "action": postback_action(label, data, display_text or label)}
 
 
-def quick_message(label: str, said: str | None = None) -> dict:
+def quick_message(label: str, said: str | None = None) -> dict[str, Any]:
     return {"type": "action", "action": message_action(label, said or label)}
 
 
-def quick_location(label: str) -> dict:
+def quick_location(label: str) -> dict[str, Any]:
     return {"type": "action", "action": {"type": "location", "label": clip(label, QUICK_REPLY_LABEL_MAX)}}
 
 
-def flex(alt_text: str, contents: dict) -> Message:
+def flex(alt_text: str, contents: dict[str, Any]) -> Message:
     return {"type": "flex", "altText": clip(alt_text, ALT_TEXT_MAX), "contents": contents}
 
 
-def carousel(bubbles: Iterable[dict]) -> dict:
+def carousel(bubbles: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "carousel", "contents": list(bubbles)[:CAROUSEL_BUBBLES_MAX]}
 
 

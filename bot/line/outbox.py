@@ -11,16 +11,16 @@ import socket
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import clock
-from bot.line import linemsg
 from bot.db import session_scope, with_db_retry, write_gate
+from bot.line import linemsg
 from bot.line.client import LineClient, SendResult
 from bot.models import Message, Outbox, PushCount, Resident
 
@@ -34,11 +34,12 @@ REPLY_UNCERTAIN = "reply outcome unknown; "
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 
-def enqueue(session: Session, resident: Resident, messages: list[dict], *,
+def enqueue(session: Session, resident: Resident, messages: list[dict[str, Any]], *,
             reply_token: Optional[str] = None, reply_deadline: Optional[datetime] = None,
             purpose: str = "bot", case_id: Optional[int] = None,
             retry_hours: float = 24.0, staff_id: Optional[int] = None) -> list[Outbox]:
     """Store messages to send (five per request; the reply token goes with the first)."""
+    assert resident.id is not None, "the resident must be flushed first"
     now = clock.now()
     rows = []
     for index, batch in enumerate(linemsg.batches(messages)):
@@ -59,7 +60,7 @@ def enqueue(session: Session, resident: Resident, messages: list[dict], *,
     return rows
 
 
-def _plain_text(messages: list[dict]) -> str:
+def _plain_text(messages: list[dict[str, Any]]) -> str:
     """What staff read of an outgoing batch (text bodies and Flex alt texts)."""
     parts = [m.get("text") or m.get("altText") or f"[{m.get('type')}]" for m in messages]
     return "\n---\n".join(parts)
@@ -72,9 +73,17 @@ def _token_used(result: SendResult) -> bool:
 def count_push(session: Session, at: datetime) -> None:
     """One more push this month: an atomic upsert, so parallel senders never collide."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(PushCount.__table__).values(month=clock.month_key(at), count=1)
-    session.exec(insert.on_conflict_do_update(  # type: ignore[call-overload]
-        index_elements=["month"], set_={"count": PushCount.__table__.c.count + 1}))
+    table = PushCount.__table__  # type: ignore[attr-defined]
+    insert = dialect.insert(table).values(month=clock.month_key(at), count=1)
+    session.exec(insert.on_conflict_do_update(
+        index_elements=["month"], set_={"count": table.c.count + 1}))
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Queued and due, or claimed by a sender that has not finished for too long."""
+    return or_((col(Outbox.status) == "queued") & (col(Outbox.next_attempt_at) <= now),
+               (col(Outbox.status) == "sending")
+               & (col(Outbox.claimed_at) < now - CLAIM_STALE_AFTER))
 
 
 def pushes_this_month(session: Session) -> int:
@@ -87,7 +96,7 @@ class Claimed:
     """An outbox row this process has taken, with what sending it needs."""
     id: int
     user_id: Optional[str]
-    messages: list
+    messages: list[Any]
     reply_token: Optional[str]
     reply_deadline: Optional[datetime]
     uuid: str
@@ -144,31 +153,29 @@ class OutboxSender:
 
     def _due_rows(self, only_ids: Iterable[int] | None, limit: int) -> list[tuple[int, int]]:
         now = clock.now()
-        query = select(Outbox.id, Outbox.resident_id).where(or_(
-            (Outbox.status == "queued") & (Outbox.next_attempt_at <= now),
-            (Outbox.status == "sending") & (Outbox.claimed_at < now - CLAIM_STALE_AFTER),
-        )).order_by(Outbox.id).limit(limit)
+        query = select(col(Outbox.id), col(Outbox.resident_id)).where(_due(now)).order_by(
+            col(Outbox.id)).limit(limit)
         if only_ids is not None:
-            query = query.where(Outbox.id.in_(list(only_ids)))
+            query = query.where(col(Outbox.id).in_(list(only_ids)))
         with Session(self.engine) as session:
-            return [tuple(row) for row in session.exec(query)]
+            return [(row_id, resident_id) for row_id, resident_id in session.exec(query)
+                    if row_id is not None]
 
     def _claim(self, row_id: int) -> Optional["Claimed"]:
         """Conditional UPDATE … RETURNING: exactly one process wins a row (SQLite and
         PostgreSQL), and gets what it needs to send in the same round trip."""
         now = clock.now()
-        statement = update(Outbox).where(Outbox.id == row_id).where(or_(
-            (Outbox.status == "queued") & (Outbox.next_attempt_at <= now),
-            (Outbox.status == "sending") & (Outbox.claimed_at < now - CLAIM_STALE_AFTER),
-        )).values(status="sending", claimed_by=WORKER_ID, claimed_at=now,
-                   claims=Outbox.claims + 1).returning(
-            Outbox.resident_id, Outbox.messages, Outbox.reply_token, Outbox.reply_deadline,
-            Outbox.uuid, Outbox.attempts, Outbox.claims, Outbox.error)
+        statement = update(Outbox).where(col(Outbox.id) == row_id).where(_due(now)).values(
+            status="sending", claimed_by=WORKER_ID, claimed_at=now,
+            claims=col(Outbox.claims) + 1).returning(
+            col(Outbox.resident_id), col(Outbox.messages), col(Outbox.reply_token),
+            col(Outbox.reply_deadline), col(Outbox.uuid), col(Outbox.attempts),
+            col(Outbox.claims), col(Outbox.error))
 
         def claim() -> Optional[Claimed]:
             write_gate(self.engine).wait_turn()
             with session_scope(self.engine) as session:
-                row = session.exec(statement).first()  # type: ignore[call-overload]
+                row = session.exec(statement).first()
                 if row is None:
                     return None
                 user_id = session.exec(select(Resident.line_user_id).where(
@@ -201,7 +208,7 @@ class OutboxSender:
 
     def _finish(self, row_id: int, result: SendResult, via: Optional[str]) -> None:
         now = clock.now()
-        values: dict = {"attempts": Outbox.attempts + 1,
+        values: dict[str, Any] = {"attempts": Outbox.attempts + 1,
                         "reply_token": None}     # used (or useless) now: never again
         if via is not None:
             values.update(status="sent", sent_via=via, sent_at=now, error=None)
@@ -211,8 +218,7 @@ class OutboxSender:
         def write() -> None:
             write_gate(self.engine).wait_turn()
             with session_scope(self.engine) as session:
-                session.exec(update(Outbox).where(Outbox.id == row_id)  # type: ignore[call-overload]
-                             .values(**values))
+                session.exec(update(Outbox).where(col(Outbox.id) == row_id).values(**values))
                 if via == "push":
                     count_push(session, now)
         with_db_retry(write)
@@ -225,6 +231,8 @@ class OutboxSender:
             write_gate(self.engine).wait_turn()
             with session_scope(self.engine) as session:
                 row = session.get(Outbox, row_id)
+                if row is None:
+                    return
                 row.attempts += 1
                 now = clock.now()
                 if not keep_reply_token:

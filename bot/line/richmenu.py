@@ -16,7 +16,7 @@ import logging
 import subprocess
 import sys
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 from bot.wording import say
 
@@ -63,7 +63,7 @@ BUTTONS = (
 )
 
 
-def definition() -> dict:
+def definition() -> dict[str, Any]:
     """The rich menu object for POST /v2/bot/richmenu."""
     return {
         "size": {"width": WIDTH, "height": HEIGHT},
@@ -100,7 +100,7 @@ def find_font() -> str:
 
 def render_image(font_path: Optional[str] = None) -> bytes:
     """The menu image as PNG bytes: one coloured panel per button, label and hint."""
-    from PIL import Image, ImageDraw, ImageFont   # noqa: PLC0415 - only for this command
+    from PIL import Image, ImageDraw, ImageFont  # noqa: PLC0415 - only for this command
 
     font_path = font_path or find_font()
     image = Image.new("RGB", (WIDTH, HEIGHT), "#FFFFFF")
@@ -120,7 +120,8 @@ def render_image(font_path: Optional[str] = None) -> bytes:
     return data
 
 
-def _fitted(font_module, font_path: str, label: str, width: int, size: int, draw):
+def _fitted(font_module: Any, font_path: str, label: str, width: int, size: int,
+            draw: Any) -> Any:
     while size > 40:
         font = font_module.truetype(font_path, size)
         if draw.textlength(label, font=font) <= width:
@@ -144,8 +145,7 @@ def install(api_host: str, access_token: str, data_api_host: str = "",
             image: Optional[bytes] = None, remove_old: bool = True) -> str:
     """Create the menu, upload its image, make it the default; returns its id. Older menus
     of the same name are deleted afterwards (the new one is already live)."""
-    from linebot.v3.messaging import (ApiClient, Configuration, MessagingApi,  # noqa: PLC0415
-                                      MessagingApiBlob, RichMenuRequest)
+    from linebot.v3.messaging import ApiClient, Configuration, MessagingApi, MessagingApiBlob, RichMenuRequest  # noqa: PLC0415
 
     image = image if image is not None else render_image()
     with ApiClient(Configuration(host=api_host, access_token=access_token)) as client, \
@@ -154,7 +154,7 @@ def install(api_host: str, access_token: str, data_api_host: str = "",
         api, blob = MessagingApi(client), MessagingApiBlob(blob_client)
         old = [m.rich_menu_id for m in api.get_rich_menu_list().richmenus if m.name == NAME]
         created = api.create_rich_menu(RichMenuRequest.from_dict(definition()))
-        menu_id = created.rich_menu_id
+        menu_id: str = created.rich_menu_id
         blob.set_rich_menu_image(menu_id, image, _headers={"Content-Type": "image/png"})
         api.set_default_rich_menu(menu_id)
         if remove_old:
@@ -164,7 +164,7 @@ def install(api_host: str, access_token: str, data_api_host: str = "",
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    from bot.config import get_settings   # noqa: PLC0415
+    from bot.config import get_settings  # noqa: PLC0415
 
     settings = get_settings()
     if not settings.line_channel_access_token:

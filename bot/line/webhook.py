@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timezone
+from typing import Any, Callable
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -24,11 +25,12 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1_000_000     # LINE's webhooks are small; refuse anything huge early
 
 
-def build_router(parser: WebhookParser, engine: Engine, on_stored=lambda: None) -> APIRouter:
+def build_router(parser: WebhookParser, engine: Engine,
+                 on_stored: Callable[[], None] = lambda: None) -> APIRouter:
     router = APIRouter()
 
     @router.post("/callback")
-    async def callback(request: Request) -> dict:
+    async def callback(request: Request) -> dict[str, Any]:
         signature = request.headers.get("x-line-signature")
         if not signature:
             raise HTTPException(400, "missing x-line-signature")
@@ -47,18 +49,18 @@ def build_router(parser: WebhookParser, engine: Engine, on_stored=lambda: None) 
     return router
 
 
-def parse_events(parser: WebhookParser, body: bytes, signature: str) -> list[dict]:
+def parse_events(parser: WebhookParser, body: bytes, signature: str) -> list[dict[str, Any]]:
     """The raw event objects of a verified body; HTTPException(400) for anything else."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise HTTPException(400, "body is not UTF-8")
+        raise HTTPException(400, "body is not UTF-8") from None
     try:
         parser.parse(text, signature)          # verifies the signature, then parses
     except InvalidSignatureError:
-        raise HTTPException(400, "invalid signature")
+        raise HTTPException(400, "invalid signature") from None
     except Exception as error:                 # the SDK raises many kinds for bad shapes
-        raise HTTPException(400, f"malformed webhook body ({type(error).__name__})")
+        raise HTTPException(400, f"malformed webhook body ({type(error).__name__})") from None
     events = json.loads(text).get("events")
     if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
         raise HTTPException(400, "events must be a list of objects")
@@ -71,7 +73,7 @@ def parse_events(parser: WebhookParser, body: bytes, signature: str) -> list[dic
     return events
 
 
-def _row(event: dict) -> dict:
+def _row(event: dict[str, Any]) -> dict[str, Any]:
     source = event.get("source") or {}
     user_id = source.get("userId") if source.get("type") == "user" else None
     return {
@@ -87,12 +89,13 @@ def _row(event: dict) -> dict:
     }
 
 
-def store_events(engine: Engine, events: list[dict]) -> None:
+def store_events(engine: Engine, events: list[dict[str, Any]]) -> None:
     """Insert each event once: a redelivered webhookEventId is ignored by the database."""
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     rows = [_row(event) for event in events]
-    statement = dialect.insert(InboundEvent.__table__).values(rows).on_conflict_do_nothing(
+    table = InboundEvent.__table__  # type: ignore[attr-defined]
+    statement = dialect.insert(table).values(rows).on_conflict_do_nothing(
         index_elements=["webhook_event_id"])
     with write_gate(engine).urgent(), Session(engine) as session:
-        session.exec(statement)  # type: ignore[call-overload]
+        session.exec(statement)
         session.commit()
