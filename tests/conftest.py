@@ -1,26 +1,24 @@
 """Shared fixtures: the whole service on a loopback port, LINE played by the emulator,
-on SQLite and on PostgreSQL."""
+on SQLite and on PostgreSQL. Helpers (no fixtures) are in tests/helpers.py.
+
+Layers: unit/ (pure, no service), service/ (the whole service through the emulator),
+admin/ (the staff web app), drills/ (failures: crashes, outages, pressure, hostile input)."""
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine
 
 from bot import clock
-from bot.demo import DemoService, build_emulated_service
-from bot.emulator import LinePlatform, ResidentPhone, make_user_id
-from bot.emulator.liveserver import LiveServer, free_port
+from bot.clock import FrozenClock, from_jst
+from helpers import MONDAY_10, Service, empty_all_tables, start_service
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 def _postgres_available() -> str | None:
@@ -59,46 +57,7 @@ def database_url(request, tmp_path) -> Iterator[str]:
         return
     url = request.getfixturevalue("postgres_url")
     yield url
-    _empty_all_tables(create_engine(url))
-
-
-def _empty_all_tables(engine: Engine) -> None:
-    from sqlmodel import SQLModel
-    with engine.begin() as connection:
-        names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-
-
-@dataclass
-class Service:
-    base_url: str
-    demo: DemoService
-
-    @property
-    def platform(self) -> LinePlatform:
-        return self.demo.platform
-
-    @property
-    def runtime(self):
-        return self.demo.app.state.runtime
-
-    @property
-    def engine(self) -> Engine:
-        return self.runtime.engine
-
-    def resident(self, user_id: str | None = None) -> ResidentPhone:
-        return ResidentPhone(user_id or make_user_id(), self.platform, f"{self.base_url}/callback",
-                        self.demo.settings.line_channel_secret)
-
-
-def start_service(database_url: str, **overrides) -> tuple[Service, LiveServer]:
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    demo = build_emulated_service(base_url, database_url, worker_poll_s=0.2, **overrides)
-    server = LiveServer(demo.app, port=port)
-    server.start()
-    return Service(base_url, demo), server
+    empty_all_tables(create_engine(url))
 
 
 @pytest.fixture
@@ -110,3 +69,12 @@ def service(database_url) -> Iterator[Service]:
         server.stop()
         svc.engine.dispose()           # return PostgreSQL connections at once
         clock.set_clock(None)
+
+
+@pytest.fixture
+def frozen() -> Iterator[FrozenClock]:
+    """Time stands still at a weekday morning (MONDAY_10 JST) until the test moves it."""
+    frozen_clock = FrozenClock(from_jst(MONDAY_10))
+    clock.set_clock(frozen_clock)
+    yield frozen_clock
+    clock.set_clock(None)

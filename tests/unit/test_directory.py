@@ -18,7 +18,7 @@ from bot.line.flex import (ambiguous_area_quick_reply, area_question_quick_reply
 
 IMIZU = "富山県射水市"
 AIZU = "福島県会津若松市"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data" / "resource_directory.yaml"
 
 # A wrong number in a crisis message is the worst defect this file can have.

@@ -12,7 +12,7 @@ from bot import clock
 from bot.hours import BusinessHours
 from bot.models import AuditLog, Case, FollowUp, Message
 from bot.seed import seed_demo_data
-from test_admin_support import AdminClient, make_case, make_staff
+from helpers import AdminClient, make_case, make_staff
 
 MONDAY_9_JST = clock.from_jst(datetime(2026, 11, 2, 9, 0))      # 2026-11-02 is a Monday
 

@@ -14,7 +14,7 @@ from PIL import Image
 from bot.line import richmenu
 from bot.emulator.limits import check_action
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LABELS = ["相談する", "近くの窓口", "スタッフと話す", "緊急のとき", "使い方・プライバシー"]
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from admin.queue_data import PAGE_SIZE
 from bot import clock
 from bot.models import PRIORITY_RANK, Case, Message, Resident
-from test_admin_support import AdminClient, make_staff
+from helpers import AdminClient, make_staff
 
 CASES = 120
 

@@ -6,7 +6,7 @@ import re
 from sqlmodel import Session, select
 
 from bot.models import AdminSession, StaffUser
-from test_admin_support import PASSWORD, AdminClient, make_staff
+from helpers import PASSWORD, AdminClient, make_staff
 
 
 def staff_id(engine, login: str) -> int:

@@ -17,11 +17,11 @@ from sqlmodel import Session, select
 
 from bot import clock
 from bot.models import PRIORITY_RANK, Case, Resident
-from test_admin_support import PASSWORD, make_staff
+from helpers import PASSWORD, make_staff
 
 CHROMIUM = "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() == "true"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                "--disable-background-networking", "--disable-component-update", "--no-first-run",
                "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
@@ -55,7 +55,7 @@ def chromium():
 
 @pytest.fixture
 def sqlite_service(tmp_path):
-    from conftest import start_service
+    from helpers import start_service
     service, server = start_service(f"sqlite:///{tmp_path / 'browser.db'}")
     try:
         yield service
@@ -103,7 +103,7 @@ def test_staff_work_an_emergency_in_a_real_browser(sqlite_service, chromium):
     ARTIFACTS.mkdir(exist_ok=True)
     make_staff(service.engine, "aoki", role="staff", name="青木")
     # an older, ordinary case so "at the top" means something
-    from test_admin_support import make_case
+    from helpers import make_case
     make_case(service.engine, "家賃のことで相談したいです", queued_minutes_ago=600)
 
     page = chromium.new_page(viewport={"width": 1280, "height": 900})

@@ -7,7 +7,6 @@ import uuid
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from linebot.v3.messaging import (
     ApiClient, ApiException, Configuration, FlexBubble, FlexBox, FlexButton, FlexMessage,
     FlexText, MessagingApi, MessagingApiBlob, PostbackAction, PushMessageRequest,
@@ -15,12 +14,10 @@ from linebot.v3.messaging import (
     RichMenuRequest, RichMenuSize, ShowLoadingAnimationRequest, TextMessage,
 )
 
-from bot.emulator import LinePlatform, create_emulator_app, make_user_id
-from bot.emulator.liveserver import LiveServer
+from bot.emulator import LinePlatform, make_user_id
+from helpers import EMULATOR_SECRET, EMULATOR_TOKEN, EMULATOR_USER
 
-SECRET = "emulator-test-secret"
-TOKEN = "emulator-test-token"
-USER = "U" + "a" * 32
+SECRET, TOKEN, USER = EMULATOR_SECRET, EMULATOR_TOKEN, EMULATOR_USER
 
 
 class FakeClock:
@@ -29,43 +26,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture(scope="module")
-def served():
-    platform = LinePlatform(SECRET, TOKEN)
-    app = FastAPI()
-    app.mount("/emulator", create_emulator_app(platform))
-    with LiveServer(app) as url:
-        yield platform, url + "/emulator"
-
-
-@pytest.fixture
-def platform(served):
-    platform, _ = served
-    platform.reset()
-    platform.clock = time.time
-    yield platform
-    platform.reset()
-    platform.clock = time.time
-
-
-@pytest.fixture
-def host(served):
-    return served[1]
-
-
-@pytest.fixture
-def api(platform, host):
-    with ApiClient(Configuration(host=host, access_token=TOKEN)) as client:
-        yield MessagingApi(client)
-
-
-@pytest.fixture
-def raw(platform, host):
-    with httpx.Client(base_url=host, headers={"Authorization": f"Bearer {TOKEN}"},
-                      timeout=10) as client:
-        yield client
 
 
 def text_push(to: str = USER, body: str = "こんにちは") -> PushMessageRequest:
@@ -194,81 +154,6 @@ def test_missing_or_wrong_bearer_token_is_401(platform, host):
             MessagingApi(client).push_message(text_push())
     assert failure.value.status == 401
     assert platform.sent == []
-
-
-# ---- limits ------------------------------------------------------------------------------
-
-def _bubble(button_label: str = "ok", data: str = "a=1", uri: str | None = None) -> dict:
-    action = ({"type": "uri", "label": button_label, "uri": uri} if uri
-              else {"type": "postback", "label": button_label, "data": data})
-    return {"type": "bubble", "body": {"type": "box", "layout": "vertical", "contents": [
-        {"type": "text", "text": "窓口"}, {"type": "button", "action": action}]}}
-
-
-def _flex(contents: dict, alt: str = "窓口") -> dict:
-    return {"type": "flex", "altText": alt, "contents": contents}
-
-
-def _quick(items: int = 1, label: str = "はい") -> dict:
-    return {"type": "text", "text": "どうしますか", "quickReply": {"items": [
-        {"type": "action", "action": {"type": "postback", "label": label, "data": "q"}}
-        for _ in range(items)]}}
-
-
-BODY_PATH = "messages[0].contents.body.contents[1].action"
-LIMIT_CASES = {
-    "six messages": ([{"type": "text", "text": "x"}] * 6, "messages"),
-    "no messages": ([], "messages"),
-    "text over 5000 UTF-16 units": ([{"type": "text", "text": "😀" * 2501}], "messages[0].text"),
-    "empty text": ([{"type": "text", "text": ""}], "messages[0].text"),
-    "altText over 1500": ([_flex(_bubble(), alt="あ" * 1501)], "messages[0].altText"),
-    "carousel of 13": ([_flex({"type": "carousel", "contents": [_bubble()] * 13})],
-                       "messages[0].contents.contents"),
-    "14 quick replies": ([_quick(items=14)], "messages[0].quickReply.items"),
-    "quick reply label over 20": ([_quick(label="あ" * 21)],
-                                  "messages[0].quickReply.items[0].action.label"),
-    "flex button label over 40": ([_flex(_bubble(button_label="あ" * 41))], BODY_PATH + ".label"),
-    "postback data over 300": ([_flex(_bubble(data="d" * 301))], BODY_PATH + ".data"),
-    "uri over 1000": ([_flex(_bubble(uri="https://example.jp/" + "a" * 1000))],
-                      BODY_PATH + ".uri"),
-    "second message broken": ([{"type": "text", "text": "ok"}, {"type": "text", "text": ""}],
-                              "messages[1].text"),
-    "carousel bubble label": ([_flex({"type": "carousel", "contents": [
-        _bubble(), _bubble(button_label="あ" * 41)]})],
-        "messages[0].contents.contents[1].body.contents[1].action.label"),
-}
-
-
-@pytest.mark.parametrize("messages, prop", LIMIT_CASES.values(), ids=LIMIT_CASES.keys())
-def test_limits_answer_400_with_the_property(platform, raw, messages, prop):
-    response = raw.post("/v2/bot/message/push", json={"to": USER, "messages": messages})
-    assert response.status_code == 400
-    body = response.json()
-    assert body["message"].startswith("The request body has")
-    assert prop in [d["property"] for d in body["details"]]
-    assert platform.sent == []
-
-
-def test_limits_at_the_boundary_are_accepted(platform, raw):
-    messages = [
-        {"type": "text", "text": "😀" * 2500},
-        _flex({"type": "carousel", "contents": [_bubble(button_label="あ" * 40,
-                                                        data="d" * 300)] * 12}, alt="あ" * 1500),
-        _quick(items=13, label="あ" * 20),
-        _flex(_bubble(uri="https://example.jp/" + "a" * 981)),
-        {"type": "text", "text": "5通目"},
-    ]
-    response = raw.post("/v2/bot/message/push", json={"to": USER, "messages": messages})
-    assert response.status_code == 200, response.text
-    assert len(platform.messages_for(USER)) == 5
-
-
-def test_malformed_json_and_bad_recipient_are_400(platform, raw):
-    assert raw.post("/v2/bot/message/push", content=b"{not json",
-                    headers={"content-type": "application/json"}).status_code == 400
-    bad_to = raw.post("/v2/bot/message/push", json={"to": "someone", "messages": [
-        {"type": "text", "text": "x"}]})
-    assert bad_to.status_code == 400 and "'to'" in bad_to.json()["message"]
 
 
 # ---- fault injection ---------------------------------------------------------------------

@@ -14,7 +14,7 @@ from bot import clock
 from bot.line import linemsg
 from bot.models import AuditLog, Case, DeletionRecord, FollowUp, Message, Note, Resident, StaffUser
 from bot.line.outbox import enqueue
-from test_onboarding import consent_and_skip_intake, quick_data
+from helpers import consent_and_skip_intake, quick_data
 
 pytestmark = pytest.mark.slow
 

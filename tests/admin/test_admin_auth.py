@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from admin.session import COOKIE_NAME
 from bot import clock
 from bot.models import AdminSession, AuditLog, StaffUser
-from test_admin_support import PASSWORD, AdminClient, make_case, make_staff
+from helpers import PASSWORD, AdminClient, make_case, make_staff
 
 
 def test_login_sets_a_signed_httponly_samesite_cookie_and_a_new_session(service):

@@ -12,7 +12,7 @@ from bench.followup_dispatch import (
     Cluster, claimed_by, delivery_report, followup_states, seed_due_followups, wait_until,
 )
 from bot.db import create_schema, make_engine
-from tests.conftest import _empty_all_tables
+from helpers import empty_all_tables
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -30,7 +30,7 @@ def cluster(postgres_url):
     finally:
         cluster.stop()
         engine.dispose()
-        _empty_all_tables(create_engine(postgres_url))
+        empty_all_tables(create_engine(postgres_url))
 
 
 def assert_each_sent_once(cluster, engine, user_ids):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from bot.models import Case, Resident
-from test_admin_support import AdminClient, make_case, make_staff
+from helpers import AdminClient, make_case, make_staff
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>死にたい'
 ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"

@@ -11,11 +11,10 @@ from sqlmodel import Session, select
 from bot import clock
 from bot.clock import FrozenClock
 from bot.models import Case, Consent, ConversationState, Message, Outbox, Resident
-from conftest import start_service
-from test_notifier import SmtpReceiver, WebhookReceiver
-from test_onboarding import consent_and_skip_intake, quick_data, quick_labels, resident_row
+from helpers import (consent_and_skip_intake, quick_data, quick_labels, resident_row, settled,
+                     start_service, wait_until)
+from receivers import SmtpReceiver, WebhookReceiver
 
-AFTER_SETUP = 7      # messages a resident has received after consenting and skipping the intake
 LIFE_LINES = ("0120-783-556", "0120-061-338", "0120-279-338")   # from the directory
 
 
@@ -39,17 +38,17 @@ class Chat:
             assert self.user.postback(postback).status_code == 200
         else:
             assert self.user.send_location(*location).status_code == 200
-        self.service.platform.wait_for(self.count + expect, self.user.user_id)
-        time.sleep(0.3)                        # a reply's batch lands at once; let it settle
+        wait_until(lambda: settled(self.service.engine, self.user.user_id))
         messages = self.service.platform.messages_for(self.user.user_id)
         new, self.count = messages[self.count:], len(messages)
+        assert len(new) >= expect, f"expected at least {expect} message(s), got {new}"
         return new
 
-    def silent(self, text: str, wait: float = 1.0) -> None:
-        """Sends and checks that nothing comes back."""
+    def silent(self, text: str) -> None:
+        """Sends and checks that nothing comes back once the event is processed."""
         before = self.count
-        self.user.say(text)
-        time.sleep(wait)
+        assert self.user.say(text).status_code == 200
+        wait_until(lambda: settled(self.service.engine, self.user.user_id))
         assert len(self.service.platform.messages_for(self.user.user_id)) == before
 
     @property

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from bot import clock
 from bot.models import Case, PushCount
-from test_admin_support import AdminClient, make_case, make_staff
+from helpers import AdminClient, make_case, make_staff
 
 WEDNESDAY_10_JST = clock.from_jst(datetime(2026, 11, 25, 10, 0))
 

@@ -15,7 +15,7 @@ from bot.db import make_engine
 from bot.emulator.liveserver import free_port
 from bot.models import StaffUser
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "SECRET_KEY", "DATABASE_URL")
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.models import ConversationState, Outbox, Resident
-from conftest import SHARED
+from helpers import SHARED
 
 DEV_FILE = SHARED / "eval" / "consultations_dev.jsonl"
 LIFE_LINES = ("110", "119", "0120-783-556", "0120-061-338", "0120-279-338", "0570-064-556")

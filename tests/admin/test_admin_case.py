@@ -7,7 +7,7 @@ import re
 from sqlmodel import Session, select
 
 from bot.models import AuditLog, Case, FollowUp, Message, Note, Outbox
-from test_admin_support import AdminClient, case_row, make_case, make_staff
+from helpers import AdminClient, case_row, make_case, make_staff
 
 ANALYSIS = {
     "text": "母の介護で眠れず、もう死にたいと思うことがあります",

@@ -30,7 +30,7 @@ def _wait_done(service, expected: int, timeout: float = 60.0) -> Counter:
 
 
 def test_sqlite_locked_by_another_writer(tmp_path):
-    from tests.conftest import start_service
+    from helpers import start_service
     url = f"sqlite:///{tmp_path / 'locked.db'}"
     service, server = start_service(url)
     try:
@@ -59,7 +59,7 @@ def test_sqlite_locked_by_another_writer(tmp_path):
 
 @pytest.mark.postgres
 def test_postgres_connections_killed_during_processing(postgres_url):
-    from tests.conftest import _empty_all_tables, start_service
+    from helpers import empty_all_tables, start_service
     url = f"{postgres_url}&application_name=drill"
     service, server = start_service(url)
     admin = create_engine(postgres_url)
@@ -90,4 +90,4 @@ def test_postgres_connections_killed_during_processing(postgres_url):
     finally:
         server.stop()
         admin.dispose()
-        _empty_all_tables(create_engine(postgres_url))
+        empty_all_tables(create_engine(postgres_url))
