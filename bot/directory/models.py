@@ -3,9 +3,10 @@ these; a file that does not fit is refused at load with the entry id and the fie
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 FIELD_KEYS = ("kaigo", "shogai", "kosodate", "konkyu", "hikikomori", "josei", "kokoro",
               "kyoiku", "shohi", "sumai", "shuro", "kodoku")
@@ -185,3 +186,27 @@ class WindowMatch(BaseModel):
         if self.distance_km is None:
             return None
         return f"{'約' if self.approximate else ''}{self.distance_km:.1f}km"
+
+
+def describe_validation_error(path: Path, raw: dict, exc: ValidationError) -> str:
+    """'file: windows[id=imizu-kaigo-01].phone: not a phone number …' for each error."""
+    parts = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        where = []
+        node = raw
+        i = 0
+        while i < len(loc):
+            key = loc[i]
+            if isinstance(key, int) and isinstance(node, list):
+                item = node[key] if key < len(node) else None
+                ident = item.get("id") or item.get("key") if isinstance(item, dict) else None
+                name = "id" if isinstance(item, dict) and "id" in item else "key"
+                where[-1] = f"{where[-1]}[{name}={ident}]" if ident else f"{where[-1]}[{key}]"
+                node = item
+            else:
+                where.append(str(key))
+                node = node.get(key) if isinstance(node, dict) else None
+            i += 1
+        parts.append(f"{'.'.join(where)}: {err['msg']}")
+    return f"{path}: " + "; ".join(parts)

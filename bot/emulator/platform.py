@@ -7,16 +7,17 @@ platform directly. One RLock guards all state; a Condition on it wakes wait_for(
 from __future__ import annotations
 
 import calendar
-import functools
-import inspect
 import secrets
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import limits
+from .results import ERROR_MESSAGES as _ERROR_MESSAGES
+from .results import ApiResult, bad_body, error, requires_token
+from .richmenus import RichMenu, RichMenus
 
 Clock = Callable[[], float]
 
@@ -29,13 +30,6 @@ class SentRecord:
     retry_key: str | None
     at: float
     request_id: str
-
-
-@dataclass
-class ApiResult:
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -55,38 +49,6 @@ class LoadingRecord:
     at: float
 
 
-@dataclass
-class RichMenu:
-    rich_menu_id: str
-    body: dict[str, Any]
-    image: bytes | None = None
-    image_content_type: str | None = None
-
-
-_ERROR_MESSAGES = {
-    400: "Bad Request",
-    403: "Forbidden",
-    404: "Not found",
-    409: "Conflict",
-    429: "The API rate limit has been exceeded. Try again later.",
-    500: "Internal server error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-}
-
-
-def _error(status: int, message: str, details: list | None = None,
-           headers: dict[str, str] | None = None) -> ApiResult:
-    body: dict[str, Any] = {"message": message}
-    if details:
-        body["details"] = details
-    return ApiResult(status, body, dict(headers or {}))
-
-
-def _bad_body(details: list[dict]) -> ApiResult:
-    return _error(400, f"The request body has {len(details)} error(s)", details)
-
-
 def _is_uuid(value: str) -> bool:
     try:
         uuid.UUID(value)
@@ -95,18 +57,7 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-def _requires_token(method: Callable[..., ApiResult]) -> Callable[..., ApiResult]:
-    """Answer 401 like LINE before the call when the bearer token is missing or wrong."""
-    signature = inspect.signature(method)
-
-    @functools.wraps(method)
-    def checked(self: "LinePlatform", *args: Any, **kwargs: Any) -> ApiResult:
-        authorization = signature.bind(self, *args, **kwargs).arguments.get("authorization")
-        return self.check_auth(authorization) or method(self, *args, **kwargs)
-    return checked
-
-
-class LinePlatform:
+class LinePlatform(RichMenus):
     def __init__(self, channel_secret: str, access_token: str,
                  reply_token_ttl: float = 60.0, clock: Clock = time.time,
                  monthly_push_limit: int | None = None) -> None:
@@ -182,18 +133,18 @@ class LinePlatform:
         headers = {}
         if fault.status == 429:
             headers["Retry-After"] = str(fault.retry_after or 1)
-        return _error(fault.status, _ERROR_MESSAGES.get(fault.status, "Error"),
+        return error(fault.status, _ERROR_MESSAGES.get(fault.status, "Error"),
                       headers=headers)
 
     # ---- authentication -----------------------------------------------------------
 
     def check_auth(self, authorization: str | None) -> ApiResult | None:
         if not authorization or not authorization.startswith("Bearer "):
-            return _error(401, "Authorization header required. Must follow the scheme,"
+            return error(401, "Authorization header required. Must follow the scheme,"
                                " 'Authorization: Bearer <ACCESS TOKEN>'")
         if not secrets.compare_digest(authorization[len("Bearer "):].encode(),
                                       self.access_token.encode()):
-            return _error(401, "Authentication failed. Confirm that the access token in"
+            return error(401, "Authentication failed. Confirm that the access token in"
                                " the authorization header is valid.")
         return None
 
@@ -219,7 +170,7 @@ class LinePlatform:
         if denied:
             return denied
         if retry_key is not None and not _is_uuid(retry_key):
-            return _error(400, "The retry key must be a UUID in hexadecimal format",
+            return error(400, "The retry key must be a UUID in hexadecimal format",
                           [{"message": "must be a UUID", "property": "X-Line-Retry-Key"}])
         fault = self._take_fault(kind)
         if fault and fault.delay:
@@ -234,7 +185,7 @@ class LinePlatform:
     def _accept(self, kind: str, body: Any, retry_key: str | None,
                 request_id: str) -> ApiResult:
         if not isinstance(body, dict):
-            return _error(400, "The request body could not be parsed as JSON")
+            return error(400, "The request body could not be parsed as JSON")
         with self._lock:
             if retry_key is not None and retry_key in self._retry_keys:
                 accepted_id, sent_messages = self._retry_keys[retry_key]
@@ -244,18 +195,18 @@ class LinePlatform:
             if kind == "reply":
                 user_id = self._token_owner(body.get("replyToken"))
                 if user_id is None:
-                    return _error(400, "Invalid reply token")
+                    return error(400, "Invalid reply token")
             else:
                 user_id = body.get("to")
                 if not isinstance(user_id, str) or not limits.USER_ID.match(user_id):
-                    return _error(400, "The property, 'to', in the request body is invalid"
+                    return error(400, "The property, 'to', in the request body is invalid"
                                        " (line: -, column: -)")
             details = limits.check_messages(body.get("messages"))
             if details:
-                return _bad_body(details)
+                return bad_body(details)
             if kind == "push" and self.monthly_push_limit is not None \
                     and self.push_count_this_month() >= self.monthly_push_limit:
-                return _error(429, "You have reached your monthly limit.")
+                return error(429, "You have reached your monthly limit.")
             if kind == "reply":
                 self._used_tokens.add(body["replyToken"])
             messages = [dict(m) for m in body["messages"]]
@@ -318,23 +269,23 @@ class LinePlatform:
         with self._lock:
             return sum(1 for r in self.sent if r.kind == "push" and r.at >= start)
 
-    @_requires_token
+    @requires_token
     def quota(self, authorization: str | None) -> ApiResult:
         if self.monthly_push_limit is None:
             return ApiResult(200, {"type": "none"})
         return ApiResult(200, {"type": "limited", "value": self.monthly_push_limit})
 
-    @_requires_token
+    @requires_token
     def quota_consumption(self, authorization: str | None) -> ApiResult:
         # LINE counts one message per recipient per request, however many bubbles.
         return ApiResult(200, {"totalUsage": self.push_count_this_month()})
 
     # ---- loading animation ----------------------------------------------------------
 
-    @_requires_token
+    @requires_token
     def start_loading(self, body: Any, authorization: str | None) -> ApiResult:
         if not isinstance(body, dict):
-            return _error(400, "The request body could not be parsed as JSON")
+            return error(400, "The request body could not be parsed as JSON")
         chat_id = body.get("chatId")
         seconds = body.get("loadingSeconds", 20)
         details = []
@@ -344,7 +295,7 @@ class LinePlatform:
             details.append({"message": "must be a multiple of 5 between 5 and 60",
                             "property": "loadingSeconds"})
         if details:
-            return _bad_body(details)
+            return bad_body(details)
         with self._lock:
             self.loading.append(LoadingRecord(chat_id, seconds, self.clock()))
             self._changed.notify_all()
@@ -359,100 +310,6 @@ class LinePlatform:
             if not starts or now - starts[-1].at >= starts[-1].seconds:
                 return False
             return not any(r.user_id == user_id and r.at >= starts[-1].at for r in self.sent)
-
-    # ---- rich menus -----------------------------------------------------------------
-
-    @_requires_token
-    def create_rich_menu(self, body: Any, authorization: str | None) -> ApiResult:
-        if not isinstance(body, dict):
-            return _error(400, "The request body could not be parsed as JSON")
-        details = []
-        size = body.get("size")
-        if not isinstance(size, dict) or not all(isinstance(size.get(k), int)
-                                                 for k in ("width", "height")):
-            details.append({"message": "must be specified", "property": "size"})
-        for name, limit in (("name", 300), ("chatBarText", 14)):
-            details.extend(limits.check_length(body.get(name), limit, name, minimum=1))
-        areas = body.get("areas")
-        if not isinstance(areas, list) or len(areas) > 20:
-            details.append({"message": "Size must be between 0 and 20", "property": "areas"})
-        else:
-            for i, area in enumerate(areas):
-                action = area.get("action") if isinstance(area, dict) else None
-                details.extend(limits.check_action(action, f"areas[{i}].action", 20))
-        if details:
-            return _bad_body(details)
-        rich_menu_id = "richmenu-" + secrets.token_hex(16)
-        with self._lock:
-            self.rich_menus[rich_menu_id] = RichMenu(rich_menu_id, dict(body))
-        return ApiResult(200, {"richMenuId": rich_menu_id})
-
-    @_requires_token
-    def upload_rich_menu_image(self, rich_menu_id: str, content: bytes,
-                               content_type: str | None,
-                               authorization: str | None) -> ApiResult:
-        with self._lock:
-            menu = self.rich_menus.get(rich_menu_id)
-            if menu is None:
-                return _error(404, "Not found")
-            if (content_type or "").split(";")[0].strip() not in ("image/png", "image/jpeg"):
-                return _error(415, "Unsupported Media Type")
-            if not content:
-                return _error(400, "Request body is empty")
-            if menu.image is not None:
-                return _error(400, "An image has already been uploaded to the richmenu")
-            menu.image, menu.image_content_type = content, content_type
-        return ApiResult(200, {})
-
-    def _rich_menu_view(self, menu: RichMenu) -> dict:
-        return {"richMenuId": menu.rich_menu_id, **menu.body}
-
-    @_requires_token
-    def get_rich_menu(self, rich_menu_id: str, authorization: str | None) -> ApiResult:
-        with self._lock:
-            menu = self.rich_menus.get(rich_menu_id)
-            if menu is None:
-                return _error(404, "Not found")
-            return ApiResult(200, self._rich_menu_view(menu))
-
-    @_requires_token
-    def list_rich_menus(self, authorization: str | None) -> ApiResult:
-        with self._lock:
-            menus = [self._rich_menu_view(m) for m in self.rich_menus.values()]
-        return ApiResult(200, {"richmenus": menus})
-
-    @_requires_token
-    def delete_rich_menu(self, rich_menu_id: str, authorization: str | None) -> ApiResult:
-        with self._lock:
-            if self.rich_menus.pop(rich_menu_id, None) is None:
-                return _error(404, "Not found")
-            if self.default_rich_menu_id == rich_menu_id:
-                self.default_rich_menu_id = None
-        return ApiResult(200, {})
-
-    @_requires_token
-    def set_default_rich_menu(self, rich_menu_id: str,
-                              authorization: str | None) -> ApiResult:
-        with self._lock:
-            menu = self.rich_menus.get(rich_menu_id)
-            if menu is None:
-                return _error(404, "Not found")
-            if menu.image is None:
-                return _error(400, "must upload richmenu image before applying it to user")
-            self.default_rich_menu_id = rich_menu_id
-        return ApiResult(200, {})
-
-    @_requires_token
-    def get_default_rich_menu(self, authorization: str | None) -> ApiResult:
-        if self.default_rich_menu_id is None:
-            return _error(404, "no default richmenu")
-        return ApiResult(200, {"richMenuId": self.default_rich_menu_id})
-
-    @_requires_token
-    def cancel_default_rich_menu(self, authorization: str | None) -> ApiResult:
-        with self._lock:
-            self.default_rich_menu_id = None
-        return ApiResult(200, {})
 
 
 def _month_start(now: float) -> float:
