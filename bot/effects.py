@@ -118,7 +118,7 @@ class EffectRunner:
     # Conversation state and profile -------------------------------------------------
     def _go_to(self, action: act.GoTo) -> None:
         self.state.step = action.step
-        self.state.data = dict(action.data or {})
+        self.state.data = action.data.to_json() if action.data else {}
         self.state.updated_at = clock.now()
 
     def _set_profile(self, action: act.SetProfile) -> None:

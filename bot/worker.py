@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.db import is_postgres, with_db_retry, write_gate
 from bot.effects import EffectRunner, FollowUpHooks, Reply, open_case
 from bot.flows.context import FlowContext, Inbound, ResidentView
+from bot.flows.state import Scratch, Step
 from bot.flows.router import route
 from bot.line.linemsg import text
 from bot.models import ConversationState, InboundEvent, Message, Resident
@@ -153,10 +154,10 @@ class EventWorker:
             return None               # standby, unknown types, groups: stored, not answered
         resident = _resident_for(session, event.line_user_id)
         state = session.get(ConversationState, resident.id) or ConversationState(
-            resident_id=resident.id, step="new", data={})
+            resident_id=resident.id, step=Step.NEW, data={})
         case = open_case(session, resident)
         view = ResidentView(
-            step=state.step, data=dict(state.data or {}),
+            step=Step.parse(state.step), data=Scratch.from_json(state.data),
             terms_consent=resident.terms_consent, share_consent=resident.share_consent,
             case_status=case.status if case else None, case_risk=case.risk if case else "none",
             area_town=resident.area_town, area_lat=resident.area_lat, area_lng=resident.area_lng,
@@ -211,7 +212,7 @@ def warm_up(make_context: ContextFactory) -> None:
     global _heap_frozen
     try:
         ctx = make_context()
-        view = ResidentView(step="consult", data={}, terms_consent=True, share_consent=None,
+        view = ResidentView(step=Step.CONSULT, data=Scratch(), terms_consent=True, share_consent=None,
                             case_status="bot", case_risk="none", area_town=None,
                             area_lat=36.7306, area_lng=137.0755, intake_relation="self",
                             recent_texts=())

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Optional
 
+from bot.flows.state import Scratch, Step
+
 
 @dataclass(frozen=True)
 class Say:
@@ -14,8 +16,8 @@ class Say:
 
 @dataclass(frozen=True)
 class GoTo:
-    step: str
-    data: Optional[dict[str, Any]] = None          # replaces the step's scratch data
+    step: Step
+    data: Optional[Scratch] = None       # replaces the step's scratch data (None: empty)
 
 
 @dataclass(frozen=True)

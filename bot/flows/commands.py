@@ -5,6 +5,7 @@ from typing import Any
 
 from bot.flows.actions import Action, EraseResident, GoTo, Say, SetProfile
 from bot.flows.context import FlowContext, Inbound, ResidentView
+from bot.flows.state import Scratch, Step
 from bot.line import linemsg
 from bot.wording import say
 
@@ -33,7 +34,7 @@ def match(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action
         return [Say([linemsg.text(say("commands.delete_confirm"), [
                     linemsg.quick_postback(say("commands.delete_yes"), "a=delete&v=yes"),
                     linemsg.quick_postback(say("commands.delete_no"), "a=delete&v=no")])]),
-                GoTo("delete.confirm", {"return_to": view.step})]
+                GoTo(Step.DELETE_CONFIRM, Scratch(return_to=view.step))]
     if wants == "delete":
         return on_delete_answer(view, inbound)
     if typed in MENU_WORDS or wants == "menu":
@@ -48,9 +49,9 @@ def match(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action
 
 
 def on_delete_answer(view: ResidentView, inbound: Inbound) -> list[Action]:
-    confirmed = (view.step == "delete.confirm" and inbound.kind == "postback"
+    confirmed = (view.step == Step.DELETE_CONFIRM and inbound.kind == "postback"
                  and inbound.data.get("v") == "yes")
     if confirmed:
-        return [EraseResident(), Say([linemsg.text(say("commands.deleted"))]), GoTo("new")]
-    back_to = view.data.get("return_to") or "consult"
+        return [EraseResident(), Say([linemsg.text(say("commands.deleted"))]), GoTo(Step.NEW)]
+    back_to = Step.parse(view.data.return_to or Step.CONSULT)
     return [Say([linemsg.text(say("commands.delete_cancelled"))]), GoTo(back_to)]

@@ -10,6 +10,7 @@ from bot.clock import to_jst
 from bot.directory import Directory
 from bot.flows.actions import Action, GoTo, Say
 from bot.flows.context import FlowContext, ResidentView
+from bot.flows.state import Scratch, Step
 from bot.line import linemsg
 from bot.wording import say
 
@@ -30,14 +31,9 @@ def text(key: str, quick: list[dict[str, Any]] | None = None, **values: Any) -> 
 
 
 def stay(view: ResidentView, **changes: Any) -> GoTo:
-    """Stay in the consultation, keeping its scratch data (None removes a key)."""
-    data = dict(view.data) if view.step == "consult" else {}
-    for key, value in changes.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    return GoTo("consult", data)
+    """Stay in the consultation, keeping its scratch data (None resets a field)."""
+    data = view.data if view.step == Step.CONSULT else Scratch()
+    return GoTo(Step.CONSULT, data.changed(**changes))
 
 
 def when_staff_answer(ctx: FlowContext) -> str:

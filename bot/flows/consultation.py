@@ -20,6 +20,7 @@ from bot.flows.actions import Action, RecordInbound, UpdateCase
 from bot.flows.common import analyze, reflection, reply, staff_quick_replies, stay, text
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.flows.crisis import lines_text
+from bot.flows.state import Step
 from bot.line import linemsg
 from bot.wording import say
 
@@ -58,7 +59,7 @@ def on_text(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Acti
         return stored + handoff.staff_held(view, analysis, ctx)
     if analysis.risk == "high":
         return stored + emergency.high(view, analysis, ctx)
-    if view.data.get("awaiting") in ("area", "area_text", "postal") and not analysis.field_keys:
+    if view.data.awaiting in ("area", "area_text", "postal") and not analysis.field_keys:
         answered = windows.on_typed_area(view, ctx, typed)
         if answered is not None:
             return stored + answered
@@ -93,7 +94,7 @@ def need(view: ResidentView, analysis: Analysis, ctx: FlowContext) -> list[Actio
 
 
 def listen(view: ResidentView, ctx: FlowContext) -> list[Action]:
-    turns = int(view.data.get("listen") or 0) + 1 if view.step == "consult" else 1
+    turns = view.data.listen + 1 if view.step == Step.CONSULT else 1
     if turns == 1:
         message = text("consultation.listen_first")
     elif turns <= LISTEN_TURNS_BEFORE_OFFER:

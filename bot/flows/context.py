@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 from urllib.parse import parse_qsl
 
 from bot.directory import Directory
+from bot.flows.state import Scratch, Step
 from bot.hours import BusinessHours
 
 if TYPE_CHECKING:
@@ -49,8 +50,8 @@ class Inbound:
 @dataclass(frozen=True)
 class ResidentView:
     """The resident as the conversation sees them (never the LINE user ID)."""
-    step: str
-    data: dict[str, Any]
+    step: Step
+    data: Scratch
     terms_consent: Optional[bool]
     share_consent: Optional[bool]
     case_status: Optional[str]       # status of the open case, if any

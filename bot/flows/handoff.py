@@ -12,6 +12,7 @@ from bot.flows.actions import Action, Alert, Escalate, RecordConsent, UpdateCase
 from bot.flows.common import reflection, reply, stay, text, when_staff_answer
 from bot.flows.context import FlowContext, ResidentView
 from bot.flows.crisis import lines_text
+from bot.flows.state import Step
 from bot.line import linemsg
 from bot.wording import say
 
@@ -85,7 +86,7 @@ def staff_held(view: ResidentView, analysis: Optional[Analysis], ctx: FlowContex
 
 
 def _acknowledged_in_stretch(view: ResidentView) -> bool:
-    ack = view.data.get("ack_at") if view.step == "consult" else None
+    ack = view.data.ack_at if view.step == Step.CONSULT else None
     if not ack:
         return False
     try:

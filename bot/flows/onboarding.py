@@ -7,6 +7,7 @@ from bot.flows import consultation, pre_consent
 from bot.flows.actions import Action, GoTo, RecordConsent, Say, SetProfile
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.flows.crisis import crisis_block
+from bot.flows.state import Step
 from bot.line import linemsg
 from bot.wording import say
 
@@ -18,11 +19,11 @@ SKIP = "skip"
 def greet(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
     """A follow event: greeting and terms, or a welcome back for someone who consented."""
     if view.terms_consent:
-        return [Say([linemsg.text(say("onboarding.welcome_back"))]), GoTo("consult")]
+        return [Say([linemsg.text(say("onboarding.welcome_back"))]), GoTo(Step.CONSULT)]
     greeting = say("onboarding.greeting", city=ctx.city, hours=ctx.hours.label(),
                    crisis=crisis_block(ctx.directory, "emergency"))
     first = pre_consent.crisis_first(view, inbound, ctx)     # risk is read even now
-    return [Say(first + [linemsg.text(greeting), terms_message(ctx)]), GoTo("onboarding.terms")]
+    return [Say(first + [linemsg.text(greeting), terms_message(ctx)]), GoTo(Step.TERMS)]
 
 
 def terms_message(ctx: FlowContext) -> dict[str, Any]:
@@ -55,12 +56,12 @@ def on_terms(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Act
     if answer == "yes":
         return [RecordConsent("terms", True),
                 Say([linemsg.text(say("onboarding.consent_thanks")), relation_question()]),
-                GoTo("onboarding.relation")]
+                GoTo(Step.RELATION)]
     if answer == "no":
         return [RecordConsent("terms", False),
                 Say([linemsg.text(say("onboarding.declined", crisis=crisis_block(ctx.directory, "emergency"))),
                      terms_message(ctx)]),
-                GoTo("declined")]
+                GoTo(Step.DECLINED)]
     # Anything else before consent: not stored; risk still read (crisis lines), windows
     # shown for a need; the crisis numbers and the question again.
     return [Say(pre_consent.answer(view, inbound, ctx) + _reminder(ctx))]
@@ -100,28 +101,28 @@ def area_question() -> dict[str, Any]:
                         [linemsg.quick_postback(say("onboarding.skip"), "a=area&v=skip")])
 
 
-def _intake_step(kind: str, profile_key: str, next_step: str,
+def _intake_step(kind: str, profile_key: str, next_step: Step,
                  next_message: Callable[[], dict[str, Any]],
                  view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
     answer = _chosen(inbound, kind, _labels(kind))
     if answer is None:
         # The resident wrote something else: end the intake and listen to them.
-        return [GoTo("consult")] + consultation.handle(view, inbound, ctx)
+        return [GoTo(Step.CONSULT)] + consultation.handle(view, inbound, ctx)
     return [SetProfile({profile_key: answer}), Say([next_message()]), GoTo(next_step)]
 
 
 def on_relation(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
-    return _intake_step("relation", "intake_relation", "onboarding.age", age_question,
+    return _intake_step("relation", "intake_relation", Step.AGE, age_question,
                         view, inbound, ctx)
 
 
 def on_age(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
-    return _intake_step("age", "intake_age", "onboarding.area", area_question,
+    return _intake_step("age", "intake_age", Step.AREA, area_question,
                         view, inbound, ctx)
 
 
 def on_area(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
-    done: list[Action] = [Say([linemsg.text(say("onboarding.intake_done"))]), GoTo("consult")]
+    done: list[Action] = [Say([linemsg.text(say("onboarding.intake_done"))]), GoTo(Step.CONSULT)]
     if inbound.kind == "postback" and inbound.data.get("a") == "area":
         return [SetProfile({"intake_area_text": None})] + done
     if inbound.kind == "text" and inbound.text:
@@ -133,7 +134,7 @@ def on_area(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Acti
     if inbound.kind == "location":
         return [SetProfile({"area_lat": inbound.lat, "area_lng": inbound.lng,
                             **pre_consent.area_profile(ctx, None, inbound.lat, inbound.lng)})] + done
-    return [GoTo("consult")] + consultation.handle(view, inbound, ctx)
+    return [GoTo(Step.CONSULT)] + consultation.handle(view, inbound, ctx)
 
 
 def on_declined(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
@@ -143,10 +144,10 @@ def on_declined(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[
     return [Say(pre_consent.answer(view, inbound, ctx) + _reminder(ctx))]
 
 
-STEPS = {
-    "onboarding.terms": on_terms,
-    "onboarding.relation": on_relation,
-    "onboarding.age": on_age,
-    "onboarding.area": on_area,
-    "declined": on_declined,
+STEPS: dict[Step, Callable[[ResidentView, Inbound, FlowContext], list[Action]]] = {
+    Step.TERMS: on_terms,
+    Step.RELATION: on_relation,
+    Step.AGE: on_age,
+    Step.AREA: on_area,
+    Step.DECLINED: on_declined,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 from bot.flows import checkin, commands, consultation, onboarding
 from bot.flows.actions import Action, SetReachable
 from bot.flows.context import FlowContext, Inbound, ResidentView
+from bot.flows.state import Step
 
 
 def route(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
@@ -11,13 +12,13 @@ def route(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action
         return [SetReachable(False)]
     if inbound.kind == "follow":
         return [SetReachable(True)] + onboarding.greet(view, inbound, ctx)
-    if view.step == "new":
+    if view.step == Step.NEW:
         # Someone who wrote before (or without) a follow event: start with the terms.
         return onboarding.greet(view, inbound, ctx)
     command = commands.match(view, inbound, ctx)
     if command is not None:
         return command
-    if view.step == "delete.confirm":
+    if view.step == Step.DELETE_CONFIRM:
         return commands.on_delete_answer(view, inbound)
     if consultation.is_menu_postback(inbound):
         return consultation.menu_action(view, inbound, ctx)     # rich menu, from any step

@@ -8,6 +8,7 @@ from bot.directory import AreaResolution
 from bot.flows.actions import Action, SetProfile, UpdateCase
 from bot.flows.common import reply, staff_quick_replies, stay, text
 from bot.flows.context import FlowContext, Inbound, ResidentView
+from bot.flows.state import Scratch, Step
 from bot.line import linemsg
 from bot.line.flex import ambiguous_area_quick_reply, area_question_quick_reply, windows_carousel
 from bot.wording import say
@@ -124,16 +125,16 @@ def for_need(view: ResidentView, ctx: FlowContext, fields: list[str], lead: list
         if found.status == "resolved":
             area, learnt = found, remember(view, found)
     area = area or known_area(view, ctx)
-    if area is None and ask_if_unknown and not view.data.get("area_skipped"):
+    if area is None and ask_if_unknown and not view.data.area_skipped:
         return learnt + ask_area(view, lead, fields, complex_case)
     return learnt + show(view, ctx, fields, area, lead, complex_case)
 
 
 def more(view: ResidentView, ctx: FlowContext) -> list[Action]:
-    fields = list(view.data.get("fields") or view.case_fields)
-    offset = int(view.data.get("shown") or 0)
+    fields = list(view.data.fields or view.case_fields)
+    offset = view.data.shown
     messages, shown = carousel_messages(ctx, fields, known_area(view, ctx),
-                                        bool(view.data.get("complex")), offset)
+                                        view.data.complex, offset)
     if not shown:
         return [reply(text("consultation.more_windows_none", quick=staff_quick_replies(False)))]
     after = text("consultation.after_windows", quick=staff_quick_replies())
@@ -144,7 +145,7 @@ def more(view: ResidentView, ctx: FlowContext) -> list[Action]:
 def nearby(view: ResidentView, ctx: FlowContext) -> list[Action]:
     """近くの窓口 (rich menu / menu): the case's fields near the resident, asking what is
     needed or where they live first when unknown."""
-    fields = list(view.case_fields or view.data.get("fields") or [])
+    fields = list(view.case_fields or view.data.fields or [])
     if not fields:                      # what is needed first; the area when it matters
         return [reply(text("consultation.ask_need")), stay(view, awaiting=None)]
     return for_need(view, ctx, fields, [])
@@ -153,8 +154,8 @@ def nearby(view: ResidentView, ctx: FlowContext) -> list[Action]:
 def on_area_postback(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
     """Answers to the area question (bot.line.flex quick replies)."""
     choice = inbound.data.get("choice")
-    fields = list(view.data.get("fields") or view.case_fields or [])
-    complex_case = bool(view.data.get("complex"))
+    fields = list(view.data.fields or view.case_fields or [])
+    complex_case = view.data.complex
     if choice == "text":
         example = "・".join(_examples(ctx))
         return [reply(text("consultation.ask_area_text", example=example)),
@@ -173,8 +174,8 @@ def on_location(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[
     if inbound.lat is None or inbound.lng is None:
         return [reply(text("consultation.ask_area", quick=area_question_quick_reply()))]
     found = ctx.directory.resolve_area(ctx.municipality, lat=inbound.lat, lng=inbound.lng)
-    fields = list(view.data.get("fields") or view.case_fields or [])
-    return answered(view, ctx, found, fields, bool(view.data.get("complex")), from_location=True)
+    fields = list(view.data.fields or view.case_fields or [])
+    return answered(view, ctx, found, fields, view.data.complex, from_location=True)
 
 
 def on_typed_area(view: ResidentView, ctx: FlowContext, typed: str) -> list[Action] | None:
@@ -182,11 +183,11 @@ def on_typed_area(view: ResidentView, ctx: FlowContext, typed: str) -> list[Acti
     message is read as a consultation)."""
     if len(typed) > AREA_TEXT_MAX:
         return None
-    found = area_from_text(ctx, typed, postal=view.data.get("awaiting") == "postal")
-    if found.status == "unknown" and view.data.get("awaiting") == "area":
+    found = area_from_text(ctx, typed, postal=view.data.awaiting == "postal")
+    if found.status == "unknown" and view.data.awaiting == "area":
         return None
-    fields = list(view.data.get("fields") or view.case_fields or [])
-    return answered(view, ctx, found, fields, bool(view.data.get("complex")))
+    fields = list(view.data.fields or view.case_fields or [])
+    return answered(view, ctx, found, fields, view.data.complex)
 
 
 def answered(view: ResidentView, ctx: FlowContext, found: AreaResolution, fields: list[str],
@@ -205,8 +206,8 @@ def answered(view: ResidentView, ctx: FlowContext, found: AreaResolution, fields
 
 def _skipped(view: ResidentView) -> ResidentView:
     from dataclasses import replace
-    return replace(view, data={**(view.data if view.step == "consult" else {}),
-                               "area_skipped": True})
+    data = view.data if view.step == Step.CONSULT else Scratch()
+    return replace(view, data=data.changed(area_skipped=True))
 
 
 def _examples(ctx: FlowContext) -> list[str]:

@@ -19,6 +19,7 @@ from bot.flows.actions import (Alert, CancelFollowUps, Escalate, FollowUpAnswer,
                                UpdateCase)
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.flows.router import route
+from bot.flows.state import Scratch, Step
 from bot.hours import BusinessHours
 from bot.nlp.result import Analysis, FieldTag, Span
 
@@ -57,7 +58,7 @@ def context(tags: Tags | None = None, now: datetime = MONDAY_NOON, on_call: bool
 
 
 def resident(step: str = "consult", **changes: Any) -> ResidentView:
-    view = ResidentView(step=step, data={}, terms_consent=True, share_consent=None,
+    view = ResidentView(step=Step(step), data=Scratch(), terms_consent=True, share_consent=None,
                         case_status=None, case_risk="none", area_town=None, area_lat=None,
                         area_lng=None, intake_relation="self", recent_texts=())
     return replace(view, **changes)
@@ -96,6 +97,15 @@ def test_every_event_has_one_say_of_at_most_five_messages(view, inbound):
     tags = Tags(母の介護のことで=tagged("母の介護のことで", ("kaigo",)))
     actions = route(view, inbound, context(tags))
     assert 1 <= len(messages(actions)) <= 5
+
+
+def test_scratch_is_stored_as_the_json_it_always_was():
+    scratch = Scratch(awaiting="area", fields=("kaigo",), complex=True)
+    assert scratch.to_json() == {"awaiting": "area", "fields": ["kaigo"], "complex": True}
+    assert Scratch.from_json(scratch.to_json()) == scratch
+    assert scratch.changed(awaiting=None, shown=3) == Scratch(fields=("kaigo",), complex=True,
+                                                              shown=3)
+    assert Step.parse("onboarding.terms") is Step.TERMS and Step.parse("gone") is Step.CONSULT
 
 
 def test_unfollow_only_marks_the_resident_unreachable():
@@ -215,7 +225,7 @@ def test_a_need_without_an_area_asks_the_area_first():
     tags = Tags(母の介護=tagged("母の介護", ("kaigo",)))
     actions = route(resident(), said("母の介護"), context(tags))
     assert "介護" in texts(actions)
-    assert of(GoTo, actions)[-1].data.get("awaiting") == "area"
+    assert of(GoTo, actions)[-1].data.awaiting == "area"
     assert UpdateCase(windows_shown=True) not in actions
 
 
@@ -228,16 +238,16 @@ def test_a_need_with_a_known_area_shows_the_windows_carousel():
 
 
 def test_the_area_answer_is_remembered():
-    view = resident(data={"awaiting": "area", "fields": ["kaigo"]})
+    view = resident(data=Scratch(awaiting="area", fields=("kaigo",)))
     actions = route(view, tapped({"action": "area", "choice": "town", "town": "七美"}), context())
     profile = of(SetProfile, actions)
     assert profile and profile[0].values["area_town"] == "七美"
 
 
 def test_skipping_the_area_shows_citywide_windows_and_is_remembered():
-    view = resident(data={"awaiting": "area", "fields": ["kaigo"]})
+    view = resident(data=Scratch(awaiting="area", fields=("kaigo",)))
     actions = route(view, tapped({"action": "area", "choice": "skip"}), context())
-    assert of(GoTo, actions)[-1].data.get("area_skipped") is True
+    assert of(GoTo, actions)[-1].data.area_skipped is True
 
 
 # --------------------------------------------------------------------- 7. practical questions
@@ -266,7 +276,7 @@ def test_listening_offers_staff_windows_and_menu_after_a_few_turns():
     for _ in range(4):
         actions = route(view, said("こんにちは"), context())
         offered = offered or "quickReply" in messages(actions)[-1]
-        view = replace(view, data=of(GoTo, actions)[-1].data or {})
+        view = replace(view, data=of(GoTo, actions)[-1].data or Scratch())
     assert offered
 
 
