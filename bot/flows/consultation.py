@@ -4,7 +4,7 @@ Order of the paths (the first that applies answers; every answer is one reply of
 five messages, so it all goes in the reply token):
 
 1. emergency — crisis reply first (bot.flows.emergency), even while staff hold the case;
-2. staff hold the case — no talking over them (bot.flows.handoff.staff_held);
+2. staff hold the case — no talking over them (bot.flows.to_staff.staff_held);
 3. high risk — empathy, lines, windows, staff (bot.flows.emergency.high);
 4. asking for a person; 5. entangled household (多機関協働, share consent);
 6. a need in one or more fields — reflection and windows near the resident;
@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.cases import STAFF_HELD
-from bot.flows import commands, emergency, handoff, questions, windows
+from bot.flows import commands, emergency, questions, to_staff, windows
 from bot.flows.actions import Action, RecordInbound, UpdateCase
 from bot.flows.common import analyze, reflection, reply, staff_quick_replies, stay, text
 from bot.flows.context import FlowContext, Inbound, ResidentView
@@ -38,7 +38,7 @@ def handle(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Actio
         return windows.on_location(view, inbound, ctx)
     if inbound.kind != "text" or not (inbound.text or "").strip():
         if view.case_status in STAFF_HELD:
-            return handoff.staff_held(view, None, ctx)
+            return to_staff.staff_held(view, None, ctx)
         return [reply(text("consultation.listen_first"))]
     return on_text(view, inbound, ctx)
 
@@ -56,7 +56,7 @@ def on_text(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Acti
     if analysis.risk == "emergency":
         return stored + emergency.emergency(view, analysis, ctx)
     if view.case_status in STAFF_HELD:
-        return stored + handoff.staff_held(view, analysis, ctx)
+        return stored + to_staff.staff_held(view, analysis, ctx)
     if analysis.risk == "high":
         return stored + emergency.high(view, analysis, ctx)
     if view.data.awaiting in ("area", "area_text", "postal") and not analysis.field_keys:
@@ -68,9 +68,9 @@ def on_text(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Acti
         return stored + on_button(view, button, ctx)
     if "asks_person" in analysis.handoff_reasons or "asks_person" in analysis.intents:
         lead = [linemsg.text(reflection(analysis, analysis.field_keys))] if analysis.fields else []
-        return stored + handoff.asks_person(view, ctx, lead)
+        return stored + to_staff.asks_person(view, ctx, lead)
     if "entangled" in analysis.handoff_reasons:
-        return stored + handoff.entangled(view, analysis, ctx)
+        return stored + to_staff.entangled(view, analysis, ctx)
     if analysis.fields:
         return stored + need(view, analysis, ctx)
     answered = questions.answer(view, analysis, ctx, inbound)
@@ -121,7 +121,7 @@ def on_button(view: ResidentView, button: str, ctx: FlowContext) -> list[Action]
     if button == "staff":
         if view.case_status in STAFF_HELD:
             return [reply(text("consultation.queued_repeat", when=_when(ctx)))]
-        return handoff.asks_person(view, ctx)
+        return to_staff.asks_person(view, ctx)
     if button == "more":
         return windows.more(view, ctx)
     return [reply(text("consultation.fine")), stay(view, listen=None, awaiting=None)]
@@ -140,7 +140,7 @@ def on_postback(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[
     if wants in ("staff", "more", "fine"):
         return on_button(view, wants, ctx)
     if wants == "share" and data.get("v") in ("yes", "no"):
-        return handoff.on_share(view, data["v"] == "yes")
+        return to_staff.on_share(view, data["v"] == "yes")
     if action == "area":
         return windows.on_area_postback(view, inbound, ctx)
     if action == "pick_window":

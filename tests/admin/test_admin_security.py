@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from bot.models import Case, Resident
-from helpers import AdminClient, make_case, make_staff
+from helpers import AdminClient, make_case, make_staff, quick_data, reply_to
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>死にたい'
 ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
@@ -64,14 +64,9 @@ def test_csv_cells_cannot_start_a_spreadsheet_formula(service):
 
 def test_the_line_user_id_appears_in_no_page_api_or_export(service):
     user = service.resident()
-    user.follow()
-    messages = service.platform.wait_for(2, user.user_id)
-    consent = next(i["action"]["data"] for i in messages[1]["quickReply"]["items"]
-                   if i["action"]["label"] == "同意する")
-    user.postback(consent)
-    service.platform.wait_for(4, user.user_id)
-    user.say("助けてください。職員の人と話したいです")
-    service.platform.wait_for(5, user.user_id)
+    terms = reply_to(service, user, user.follow)[-1]
+    reply_to(service, user, lambda: user.postback(quick_data(terms, "同意する")))
+    assert reply_to(service, user, lambda: user.say("助けてください。職員の人と話したいです"))
     with Session(service.engine) as session:
         resident = session.exec(select(Resident).where(Resident.line_user_id == user.user_id)).one()
         case = session.exec(select(Case).where(Case.resident_id == resident.id)).first()

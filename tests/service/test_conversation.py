@@ -11,8 +11,8 @@ from sqlmodel import Session, select
 from bot import clock
 from bot.clock import FrozenClock
 from bot.models import Case, Consent, ConversationState, Message, Outbox, Resident
-from helpers import (consent_and_skip_intake, quick_data, quick_labels, resident_row, settled,
-                     start_service, wait_until)
+from helpers import (consent_and_skip_intake, quick_data, quick_labels, reply_to, resident_row,
+                     settled, start_service, wait_until)
 from receivers import SmtpReceiver, WebhookReceiver
 
 LIFE_LINES = ("0120-783-556", "0120-061-338", "0120-279-338")   # from the directory
@@ -308,16 +308,12 @@ def test_practical_questions_are_answered_by_the_bot(service):
 # Before consent ------------------------------------------------------------------------------------
 def test_before_consent_risk_is_read_windows_shown_and_nothing_stored(service):
     user = service.resident()
-    user.follow()
-    messages = service.platform.wait_for(2, user.user_id)
-    user.postback(quick_data(messages[1], "同意しない"))
-    service.platform.wait_for(4, user.user_id)
-    user.say("もう死にたい。今夜薬を全部飲む")
-    messages = service.platform.wait_for(7, user.user_id)[4:]
+    terms = reply_to(service, user, user.follow)[-1]
+    reply_to(service, user, lambda: user.postback(quick_data(terms, "同意しない")))
+    messages = reply_to(service, user, lambda: user.say("もう死にたい。今夜薬を全部飲む"))
     assert "119" in messages[0]["text"] and "0120-783-556" in messages[0]["text"]
     assert "記録も相談員への連絡もしていません" in messages[0]["text"]
-    user.say("母の介護のことで相談したい")
-    messages = service.platform.wait_for(11, user.user_id)[7:]
+    messages = reply_to(service, user, lambda: user.say("母の介護のことで相談したい"))
     assert any(m["type"] == "flex" for m in messages)
     resident = resident_row(service, user)
     with Session(service.engine) as session:
