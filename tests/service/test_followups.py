@@ -13,7 +13,7 @@ from bot import clock, followups
 from bot.clock import to_jst
 from bot.models import Case, FollowUp, Outbox
 from helpers import (all_followups, dispatcher, fetch, followup_case, jst, pushes, quick_data,
-                     quick_labels, staff_followup, start_service, stop, wait_status)
+                     quick_labels, reply_to, staff_followup, start_service, stop, wait_status)
 
 # Policies and timing -------------------------------------------------------------------------
 
@@ -126,14 +126,12 @@ def test_opted_out_unfollowed_deleted_and_unconsented_get_nothing(service, froze
 def test_stop_and_resume_by_chat(service, frozen):
     user, resident, case = followup_case(service)
     staff_followup(service, case, clock.now() + timedelta(hours=1), template="checkin")
-    user.say("通知停止")
-    service.platform.wait_for(1, user.user_id)
+    assert reply_to(service, user, lambda: user.say("通知停止"))
     frozen.advance(hours=2)
     dispatcher(service).dispatch_due()
     assert [f.status for f in all_followups(service)] == ["cancelled"]
     assert all_followups(service)[0].reason.startswith("notifications off")
-    user.say("通知再開")
-    service.platform.wait_for(2, user.user_id)
+    assert reply_to(service, user, lambda: user.say("通知再開"))
     staff_followup(service, case, clock.now(), template="checkin")
     dispatcher(service).dispatch_due()
     messages = service.platform.wait_for(3, user.user_id)
@@ -153,8 +151,7 @@ def send_after_close_followup(service, frozen):
 
 def test_talk_button_reopens_the_case_into_the_queue(service, frozen):
     user, case, row, message = send_after_close_followup(service, frozen)
-    user.postback(quick_data(message, "話を聞いてほしい"))
-    reply = service.platform.wait_for(2, user.user_id)[1]
+    reply = reply_to(service, user, lambda: user.postback(quick_data(message, "話を聞いてほしい")))[0]
     assert "相談員にお伝えしました" in reply["text"]
     reopened = fetch(service, Case, case.id)
     assert reopened.status == "waiting" and reopened.closed_at is None
@@ -168,8 +165,7 @@ def test_connected_records_the_outcome(service, frozen):
     row = staff_followup(service, case, clock.now(), template="after_windows")
     dispatcher(service).dispatch_due()
     (message,) = service.platform.wait_for(1, user.user_id)
-    user.postback(quick_data(message, "つながった"))
-    reply = service.platform.wait_for(2, user.user_id)[1]
+    reply = reply_to(service, user, lambda: user.postback(quick_data(message, "つながった")))[0]
     assert "よかった" in reply["text"]
     assert fetch(service, Case, case.id).outcome == "connected"
     assert fetch(service, Case, case.id).status == "bot"
@@ -178,8 +174,7 @@ def test_connected_records_the_outcome(service, frozen):
 
 def test_a_typed_answer_reopens_the_case_and_lands_on_it(service, frozen):
     user, case, row, _ = send_after_close_followup(service, frozen)
-    user.say("実はまた困っていて、相談したいです")
-    service.platform.wait_for(2, user.user_id)
+    assert reply_to(service, user, lambda: user.say("実はまた困っていて、相談したいです"))
     reopened = fetch(service, Case, case.id)
     assert reopened.status != "closed"
     with Session(service.engine) as session:
@@ -190,8 +185,8 @@ def test_a_typed_answer_reopens_the_case_and_lands_on_it(service, frozen):
 def test_someone_elses_button_changes_nothing(service, frozen):
     user, case, row, message = send_after_close_followup(service, frozen)
     stranger, _, other_case = followup_case(service)
-    stranger.postback(quick_data(message, "話を聞いてほしい").replace("v=talk", "v=connected"))
-    service.platform.wait_for(1, stranger.user_id)
+    forged = quick_data(message, "話を聞いてほしい").replace("v=talk", "v=connected")
+    assert reply_to(service, stranger, lambda: stranger.postback(forged))
     assert fetch(service, Case, case.id).outcome is None
     assert fetch(service, FollowUp, row.id).answer is None
 
@@ -202,8 +197,7 @@ def test_writing_again_cancels_pending_automatic_followups_but_not_staff_ones(se
     user, resident, case = followup_case(service, windows_shown_at=clock.now())
     dispatcher(service).plan()
     staff = staff_followup(service, case, clock.now() + timedelta(days=3), template="checkin")
-    user.say("もう少し聞いてもいいですか")
-    service.platform.wait_for(1, user.user_id)
+    assert reply_to(service, user, lambda: user.say("もう少し聞いてもいいですか"))
     by_kind = {f.kind: f for f in all_followups(service)}
     assert by_kind["after_windows"].status == "cancelled"
     assert by_kind["after_windows"].reason == "resident wrote again"
