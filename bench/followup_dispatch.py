@@ -6,7 +6,7 @@ Each process is `python -m bot serve` (worker + scheduler), LINE is the built-in
 served here on a loopback port (LINE_API_HOST points at it). The follow-ups are inserted
 due now once the processes are up; we time until the emulator has received a push for
 every one, and count duplicates (a resident receiving more than one). Not a test: the
-assertions about the same machinery live in tests/test_followup_processes.py, which
+assertions about the same machinery live in tests/service/test_followup_processes.py, which
 imports the harness below.
 """
 from __future__ import annotations

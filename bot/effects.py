@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Optional, Protocol, assert_never
 
 from sqlalchemy import delete, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.cases import lifecycle
@@ -110,6 +110,10 @@ class EffectRunner:
             case _:
                 assert_never(action)
 
+    def _resident_id(self) -> int:
+        assert self.resident.id is not None, "the worker flushes a new resident first"
+        return self.resident.id
+
     def _followups(self) -> FollowUpHooks:
         if self.followups is None:
             raise UnwiredAction("follow-up action without follow-up hooks")
@@ -129,7 +133,7 @@ class EffectRunner:
 
     def _record_consent(self, action: act.RecordConsent) -> None:
         now = clock.now()
-        self.session.add(Consent(resident_id=self.resident.id, kind=action.kind,
+        self.session.add(Consent(resident_id=self._resident_id(), kind=action.kind,
                                  granted=action.granted, at=now))
         setattr(self.resident, f"{action.kind}_consent", action.granted)
         setattr(self.resident, f"{action.kind}_consent_at", now)
@@ -150,7 +154,7 @@ class EffectRunner:
             return                            # without consent, no consultation text is kept
         case = ensure_case(self.session, self.resident)
         now = clock.now()
-        self.session.add(Message(resident_id=self.resident.id, case_id=case.id,
+        self.session.add(Message(resident_id=self._resident_id(), case_id=case.id,
                                  direction="in", sender="resident", kind=action.kind,
                                  text=action.text, analysis=action.analysis,
                                  risk=action.risk, created_at=now))
@@ -181,23 +185,25 @@ def erase_resident(session: Session, resident: Resident) -> None:
     """
     message_count = len(session.exec(select(Message.id).where(
         Message.resident_id == resident.id)).all())
-    case_ids = list(session.exec(select(Case.id).where(Case.resident_id == resident.id)))
+    case_ids = [case_id for case_id in session.exec(
+        select(Case.id).where(Case.resident_id == resident.id)) if case_id is not None]
     now = clock.now()
     # Messages outside any case too (e.g. written before the first case was opened).
-    session.exec(update(Message).where(Message.resident_id == resident.id)
+    session.exec(update(Message).where(col(Message.resident_id) == resident.id)
                  .values(text=None, analysis=None, payload=None))
     erase_case_texts(session, case_ids, "resident deleted data", now)
     lifecycle.close_for_deletion(session, case_ids, now)
     if resident.line_user_id:
-        session.exec(update(InboundEvent).where(InboundEvent.line_user_id == resident.line_user_id)
+        session.exec(update(InboundEvent)
+                     .where(col(InboundEvent.line_user_id) == resident.line_user_id)
                      .values(payload=None))
-    session.exec(update(Outbox).where(Outbox.resident_id == resident.id)
-                 .where(Outbox.status.in_(("sent", "failed"))).values(messages=[]))
+    session.exec(update(Outbox).where(col(Outbox.resident_id) == resident.id)
+                 .where(col(Outbox.status).in_(("sent", "failed"))).values(messages=[]))
     # Anything still waiting to go out (a staff reply, a check-in) is not sent any more.
-    session.exec(update(Outbox).where(Outbox.resident_id == resident.id,
-                                      Outbox.status == "queued")
+    session.exec(update(Outbox).where(col(Outbox.resident_id) == resident.id,
+                                      col(Outbox.status) == "queued")
                  .values(status="failed", messages=[], error="cancelled: resident deleted data"))
-    session.exec(delete(Consent).where(Consent.resident_id == resident.id))
+    session.exec(delete(Consent).where(col(Consent.resident_id) == resident.id))
     session.add(DeletionRecord(messages_erased=message_count, cases=len(case_ids)))
     for column in ("terms_consent", "terms_consent_at", "share_consent", "share_consent_at",
                    "intake_relation", "intake_age", "intake_area_text", "area_town",
@@ -207,7 +213,7 @@ def erase_resident(session: Session, resident: Resident) -> None:
     session.add(resident)
 
 
-def _union(current: Optional[list], new: list) -> list:
+def _union(current: Optional[list[str]], new: list[str]) -> list[str]:
     merged = list(current or [])
     for item in new:
         if item not in merged:
