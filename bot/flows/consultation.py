@@ -4,6 +4,8 @@ Order of the paths (the first that applies answers; every answer is one reply of
 five messages, so it all goes in the reply token):
 
 1. emergency — crisis reply first (bot.flows.emergency), even while staff hold the case;
+   unsure whether the danger is now (grey zone, or high) — ask directly (はい/いいえ/わからない),
+   and the answer to that question when it is typed; not confidently calm — queued as 要確認;
 2. staff hold the case — no talking over them (bot.flows.to_staff.staff_held);
 3. high risk — empathy, lines, windows, staff (bot.flows.emergency.high);
 4. asking for a person; 5. entangled household (多機関協働, share consent);
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from bot.cases import STAFF_HELD
 from bot.flows import commands, emergency, questions, to_staff, windows
-from bot.flows.actions import Action, RecordInbound, UpdateCase
+from bot.flows.actions import Action, Escalate, RecordInbound, UpdateCase
 from bot.flows.common import analyze, reflection, reply, staff_quick_replies, stay, text
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.flows.crisis import lines_text
@@ -55,6 +57,14 @@ def on_text(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Acti
     stored = record(analysis)
     if analysis.risk == "emergency":
         return stored + emergency.emergency(view, analysis, ctx)
+    if view.data.awaiting == "safety":
+        answer = emergency.SAFETY_TYPED.get(typed.rstrip("。.!！").lower())
+        if answer:
+            return stored + emergency.on_safety_answer(view, answer, ctx)
+    elif analysis.ask:
+        return stored + emergency.ask_safety(view, analysis, ctx)
+    if analysis.review and view.case_status not in STAFF_HELD:
+        stored.append(Escalate("normal", ["review"]))  # 要確認: not confidently calm, a person reads it
     if view.case_status in STAFF_HELD:
         return stored + to_staff.staff_held(view, analysis, ctx)
     if analysis.risk == "high":
@@ -139,6 +149,8 @@ def on_postback(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[
         return menu_action(view, inbound, ctx)
     if wants in ("staff", "more", "fine"):
         return on_button(view, wants, ctx)
+    if wants == "safety" and data.get("v") in emergency.SAFETY_ANSWERS:
+        return emergency.on_safety_answer(view, data["v"], ctx)
     if wants == "share" and data.get("v") in ("yes", "no"):
         return to_staff.on_share(view, data["v"] == "yes")
     if action == "area":

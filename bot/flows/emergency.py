@@ -2,6 +2,7 @@
 the on-call alert. High risk: empathy, lines, windows, and staff."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterable
 
 from bot.flows import windows
@@ -52,12 +53,52 @@ def emergency(view: ResidentView, analysis: Analysis, ctx: FlowContext) -> list[
             stay(view, awaiting=None)]
 
 
-def high(view: ResidentView, analysis: Analysis, ctx: FlowContext) -> list[Action]:
+SAFETY_ANSWERS = ("yes", "no", "unsure")
+SAFETY_TYPED = {"はい": "yes", "うん": "yes", "yes": "yes", "いいえ": "no", "いや": "no", "ない": "no",
+                "no": "no", "わからない": "unsure", "分からない": "unsure", "わかんない": "unsure"}
+
+
+def safety_question() -> dict[str, Any]:
+    quick = [linemsg.quick_postback(say(f"consultation.safety_{key}"), f"a=safety&v={key}",
+                                    display_text=say(f"consultation.safety_{key}"))
+             for key in SAFETY_ANSWERS]
+    return linemsg.text(say("consultation.safety_ask"), quick)
+
+
+def ask_safety(view: ResidentView, analysis: Analysis, ctx: FlowContext) -> list[Action]:
+    """Unsure whether the danger is now (the tagger's grey zone, or anything read as high):
+    ask directly, as ゲートキーパー養成 teaches. The case reaches staff at once — as high, or
+    as 要確認 — so a question left unanswered is still read by a person."""
+    remember = stay(view, awaiting="safety", fields=analysis.field_keys or None)
+    if analysis.risk == "high":
+        return high(view, analysis, ctx, last=safety_question(), then=remember)
+    return [Escalate("normal", ["review"]), reply(safety_question()), remember]
+
+
+def on_safety_answer(view: ResidentView, answer: str, ctx: FlowContext) -> list[Action]:
+    """はい or わからない: the crisis reply, an emergency, staff alerted. いいえ: keep listening
+    (and show the windows for the need that was written, if any)."""
+    fields = list(view.data.fields)
+    if answer in ("yes", "unsure"):
+        messages = [linemsg.text(say("consultation.safety_heard")), crisis_message(ctx, (), fields),
+                    linemsg.text(staff_told(ctx)), text("consultation.emergency_stay")]
+        return [UpdateCase(risk="emergency"), Escalate("emergency", ["risk", "safety_" + answer]),
+                Alert("emergency"), reply(*messages), stay(view, awaiting=None, fields=None)]
+    thanks = text("consultation.safety_thanks_no")
+    if fields:
+        answered = replace(view, data=view.data.changed(awaiting=None))
+        return windows.for_need(answered, ctx, fields, [thanks])
+    return [reply(thanks), stay(view, awaiting=None, fields=None)]
+
+
+def high(view: ResidentView, analysis: Analysis, ctx: FlowContext, last: dict[str, Any] | None = None,
+         then: Action | None = None) -> list[Action]:
+    """Empathy, the lines, the windows, and `last` (by default the offer of staff)."""
     kinds, fields = analysis.risk_kinds, analysis.field_keys
     empathy = text("consultation.high_empathy")
     lines = text("consultation.high_lines", lines=lines_text(ctx.directory, "high", kinds, fields))
-    offer = linemsg.text(say("consultation.high_offer", when=when_staff_answer(ctx)),
-                         staff_quick_replies(more=False))
+    offer = last or linemsg.text(say("consultation.high_offer", when=when_staff_answer(ctx)),
+                                 staff_quick_replies(more=False))
     actions: list[Action] = [Escalate("high", ["risk"])]
     area, remembered = windows.area_for(view, analysis.area, ctx)
     actions += remembered
@@ -68,4 +109,4 @@ def high(view: ResidentView, analysis: Analysis, ctx: FlowContext) -> list[Actio
             actions.append(UpdateCase(windows_shown=True))
             carousel = carousel[1:]          # the carousel alone: the lines text says enough
     return actions + [reply(empathy, lines, *carousel, offer),
-                      stay(view, fields=fields or None, awaiting=None)]
+                      then or stay(view, fields=fields or None, awaiting=None)]

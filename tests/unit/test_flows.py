@@ -289,3 +289,68 @@ def test_a_follow_up_button_is_an_answer_action():
 def test_a_message_after_a_follow_up_cancels_the_automatic_ones():
     actions = route(resident(), said("こんにちは"), context())
     assert of(CancelFollowUps, actions) and FollowUpAnswer("text") in actions
+
+
+# --------------------------------------------------------------------- asking when unsure (issue 11)
+def asked(text: str, risk: str = "none", fields: tuple[str, ...] = ()) -> Analysis:
+    return replace(tagged(text, fields, risk, ("suicide",) if risk != "none" else ()), ask=True)
+
+
+def safety_replies(actions: list) -> list[str]:
+    last = messages(actions)[-1]
+    return [item["action"]["data"] for item in last.get("quickReply", {}).get("items", [])]
+
+
+def test_the_grey_zone_asks_directly_and_queues_the_case_as_to_review():
+    tags = Tags(もう全部どうでもいい=asked("もう全部どうでもいい"))
+    actions = route(resident(), said("もう全部どうでもいい"), context(tags))
+    assert "死にたい気持ち" in texts(actions) and "自動応答" in texts(actions)
+    assert safety_replies(actions) == ["a=safety&v=yes", "a=safety&v=no", "a=safety&v=unsure"]
+    assert [(e.priority, e.reasons) for e in of(Escalate, actions)] == [("normal", ["review"])]
+    assert not of(Alert, actions)
+    assert of(GoTo, actions)[-1].data.awaiting == "safety"
+
+
+def test_high_risk_is_answered_with_lines_and_the_direct_question():
+    tags = Tags(消えたい=asked("消えたい", "high", ("kokoro",)))
+    actions = route(resident(), said("消えたい"), context(tags))
+    assert any(e.priority == "high" for e in of(Escalate, actions))
+    assert "0120" in texts(actions)                                   # the lines come first
+    assert safety_replies(actions)[0] == "a=safety&v=yes"
+
+
+@pytest.mark.parametrize("answer", [tapped({"a": "safety", "v": "yes"}), tapped({"a": "safety", "v": "unsure"}),
+                                    said("はい"), said("わからない")])
+def test_yes_or_dont_know_gets_the_crisis_reply_and_alerts_staff(answer):
+    view = resident(data=Scratch(awaiting="safety", fields=("kokoro",)))
+    actions = route(view, answer, context())
+    assert "110" in texts(actions) and "119" in texts(actions)
+    assert of(Alert, actions) and any(e.priority == "emergency" for e in of(Escalate, actions))
+    assert any(u.risk == "emergency" for u in of(UpdateCase, actions))
+    assert of(GoTo, actions)[-1].data.awaiting is None
+
+
+@pytest.mark.parametrize("answer", [tapped({"a": "safety", "v": "no"}), said("いいえ")])
+def test_no_keeps_listening_without_an_alarm(answer):
+    actions = route(resident(data=Scratch(awaiting="safety")), answer, context())
+    assert "ありがとうございます" in texts(actions) and "110" not in texts(actions)
+    assert not of(Alert, actions) and not of(Escalate, actions)
+    assert of(GoTo, actions)[-1].data.awaiting is None
+
+
+def test_no_with_a_need_written_shows_its_windows():
+    view = resident(data=Scratch(awaiting="safety", fields=("kaigo",)), area_town="七美")
+    actions = route(view, tapped({"a": "safety", "v": "no"}), context())
+    assert any(m.get("type") == "flex" for m in messages(actions))
+
+
+def test_not_confidently_calm_is_queued_as_to_review_and_still_answered():
+    tags = Tags(なんか疲れた=replace(tagged("なんか疲れた"), review=True))
+    actions = route(resident(), said("なんか疲れた"), context(tags))
+    assert [(e.priority, e.reasons) for e in of(Escalate, actions)] == [("normal", ["review"])]
+    assert messages(actions) and "死にたい気持ち" not in texts(actions)
+
+
+def test_a_calm_message_is_neither_asked_nor_queued():
+    actions = route(resident(), said("こんにちは"), context())
+    assert not of(Escalate, actions) and "死にたい気持ち" not in texts(actions)
