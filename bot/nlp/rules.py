@@ -71,7 +71,7 @@ def _is_info_question(text: str) -> bool:
 
 
 
-def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -> Analysis:
+def rule_analysis(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -> Analysis:
     lex = load_lexicon()
     doc = _build_doc(text or "", list(context or ()))
     hits = _collect_hits(doc, lex)
@@ -564,6 +564,9 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
     patterns = find_patterns(ntext, fkeys)
     reasons = decide_handoff(level, intents, fkeys, patterns, ntext, get, in_text)
     area = _find_area(text or "", towns)
+    # what the rules saw, for the model to weigh (features.rule_features)
+    signals = sorted({f"{h.category}:{h.target}" for h in hits} | {f"mention:{m.reason}" for m in mentions}
+                     | {f"pattern:{p}" for p in patterns})
     return Analysis(
         text=text or "",
         normalized=doc.text[base:],
@@ -577,4 +580,5 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
         patterns=patterns,
         area=area,
         intents=intents,
+        signals=signals,
     )
