@@ -144,6 +144,8 @@ def test_grey_zone_asks_and_distress_below_high_goes_to_review():
     calm = decide(_scores(0.01, 0.02), None, 0, T)
     assert not calm.ask and not calm.review and calm.risk == "none"
     assert not decide(_scores(0.9, 0.0), None, 0, T).ask      # an emergency is answered, not asked
+    high = decide(_scores(0.05, 0.6), None, 0, T)
+    assert high.risk == "high" and high.ask                    # high: asked directly as well
 
 
 def test_fields_come_from_the_message_alone_when_it_has_any():

@@ -3,8 +3,8 @@
 - risk: the higher of the model's level and the rule floor's; the model reads the message
   alone and the resident's recent messages joined with it, and the higher reading counts, so
   an emergency split over messages is caught and a calm last message does not lower it;
-- ask: not an emergency, but the emergency probability is in the grey band: the bot asks the
-  resident directly whether they are in danger or thinking of dying;
+- ask: read as high, or calm but with an emergency probability in the grey band: the bot asks
+  the resident directly whether they are in danger now or thinking of dying;
 - review (要確認): below high, yet not confidently calm: a person reads it in the queue.
 Thresholds come with the model (chosen by cross-validation by writer, see train.py).
 """
@@ -42,7 +42,9 @@ def decide(alone: Scores, joined: Scores | None, floor: int, t: dict[str, float]
     p_at = max(s.p_at_risk for s in readings)
     level_m = model_level(p_em, p_at, t)
     level = max(level_m, floor)
-    ask = level < 2 and p_em >= t["ask"]
+    # asked: everything read as high (gatekeepers ask whenever danger is suspected), and calm
+    # readings whose emergency probability is in the grey band
+    ask = level == 1 or (level == 0 and p_em >= t["ask"])
     review = level == 0 and not ask and p_at >= t["review"]
     fields_from = alone
     chosen = [f for f in FIELD_KEYS if alone.p_fields[f] >= t["field:" + f]]

@@ -223,7 +223,8 @@ def cv_report(exs: Sequence[Example], p: Probs, t: dict[str, float]) -> dict:
     pred = {}
     for i, e in enumerate(exs):
         fields = [f for j, f in enumerate(FIELD_KEYS) if p.p_fields[i, j] >= t["field:" + f]]
-        pred[e.row.id] = {"fields": fields, "risk": RISK_LEVELS[lv[i]], "ask": bool(lv[i] < 2 and p.p_em[i] >= t["ask"]),
+        pred[e.row.id] = {"fields": fields, "risk": RISK_LEVELS[lv[i]],
+                          "ask": bool(lv[i] == 1 or (lv[i] == 0 and p.p_em[i] >= t["ask"])),
                           "handoff": bool(lv[i] > 0 or p.p_handoff[i] >= t["handoff"])}
     return score(gold, pred)
 
