@@ -158,8 +158,10 @@ def cmd_train(args) -> int:
         print(f"corpus error: {e}", file=sys.stderr)
         return 2
     model, report = train(rows, use_rules=not args.no_rules, log=lambda m: print(m, file=sys.stderr))
-    print("cross-validation by writer (out-of-fold, thresholds chosen on it):")
-    print(format_report(report))
+    print("cross-validation by writer, every row (out-of-fold):")
+    print(format_report(report["all"]))
+    print("\nthe same, on the reported blind sets the thresholds are chosen on:")
+    print(format_report(report["calibration"]))
     print("thresholds:", json.dumps(model.thresholds, sort_keys=True))
     out = Path(args.out) if args.out else DEFAULT_MODEL
     save(model, out)
