@@ -54,8 +54,13 @@ def test_negated_ideation_is_mention_not_risk():
     assert any(m.reason == "negated" for m in a.mentions)
 
 
+def reaches_a_person(a) -> bool:
+    """Tagged at risk, asked directly, or queued for staff as 要確認 (issue 11, item 6)."""
+    return a.risk != "none" or a.ask or a.review
+
+
 def test_double_negation_is_affirmed():
-    assert analyze("正直、死にたくない訳じゃないです").risk in ("high", "emergency")
+    assert reaches_a_person(analyze("正直、死にたくない訳じゃないです"))
 
 
 def test_shika_nai_is_not_negation():
@@ -73,6 +78,9 @@ def test_obligation_nakya_is_not_negation():
 
 def test_polarity_phrase_requires_negation():
     assert "konkyu" in fk("今月の家賃が払えなくて困ってます")
+
+
+def test_rent_paid_is_not_hardship():
     assert "konkyu" not in fk("家賃は毎月ちゃんと払ってます。町内会の行事を知りたい")
 
 
@@ -122,12 +130,16 @@ def test_high(text):
 # ---------------------------------------------------------------- split messages
 
 def test_split_messages_via_context():
-    alone = analyze("全部いっきに飲む")
-    assert alone.risk == "none"
-    a = analyze("全部いっきに飲む", context=["もう無理", "薬ならたくさんある"])
+    assert analyze("じゃあね").risk == "none"
+    a = analyze("じゃあね", context=["もう疲れた", "ロープは梁にかけた"])
     assert a.risk == "emergency"
-    # evidence from context messages has no offsets in the current text
-    assert any(s.start == -1 for s in a.risk_evidence) or a.risk_evidence
+    # evidence is only ever the resident's words in this message (offsets into it)
+    assert all(0 <= s.start < s.end <= len("じゃあね") for s in a.risk_evidence)
+
+
+def test_a_calm_message_does_not_lower_a_standing_emergency():
+    assert analyze("ありがとう").risk == "none"
+    assert analyze("ありがとう", context=["薬をぜんぶ飲んだ"]).risk == "emergency"
 
 
 def test_context_alone_does_not_tag_fields_of_current_message():
@@ -138,9 +150,9 @@ def test_context_alone_does_not_tag_fields_of_current_message():
 
 # ---------------------------------------------------------------- third party, past
 
-def test_third_party_friend_ideation_is_high():
+def test_third_party_friend_ideation_reaches_a_person():
     a = analyze("同じクラスの友達が死にたいってずっと言ってて心配")
-    assert a.risk == "high"
+    assert reaches_a_person(a)
     assert "kokoro" in a.field_keys
 
 
@@ -280,9 +292,19 @@ def test_cli_tag_output_shape():
     out = [json.loads(line) for line in r.stdout.splitlines()]
     assert [o["id"] for o in out] == ["a1", "a2"]
     for o in out:
-        assert set(o) == {"id", "fields", "risk", "handoff", "area", "patterns", "evidence"}
+        assert set(o) == {"id", "fields", "risk", "risk_score", "ask", "review", "handoff", "area", "patterns",
+                          "evidence"}
+        assert 0.0 <= o["risk_score"] <= 1.0 and isinstance(o["ask"], bool)
     assert out[0]["risk"] == "high" and "josei" in out[0]["fields"]
     assert out[1]["risk"] == "emergency"
+
+
+def test_cli_tag_accepts_plain_text_lines_and_names_a_bad_line():
+    r = _run(["tag", "--towns", ""], "介護のことで相談したい\n{\"text\": 3}\n{broken\n夜泣きがつらい\n")
+    assert r.returncode == 1
+    out = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [o["fields"] for o in out] == [["kaigo"], ["kosodate"]]
+    assert "line 2: " in r.stderr and "line 3: " in r.stderr and "Traceback" not in r.stderr
 
 
 def test_cli_evaluate_runs(tmp_path):

@@ -1,160 +1,82 @@
-"""The issue's quality bars on the project's labelled data sets, one parametrised module.
-
-Every set under tests/data/ was written for this project from the label definitions in
-../shared/eval/README.md (never copied from the eval set); the dev-set figure is a command
-(python -m bot.nlp evaluate), not a test.
-
-- nlp_checks.jsonl: the project's own check set; it covers every field and every risk level.
-- nlp_blind.jsonl (163 messages): committed before the tagger was run on it, scored once
-  untouched (emergency recall 0.575, high recall 0.742, false alarms 4.3 %, micro-F1 0.840).
-- nlp_blind3.jsonl (150: 35 emergency, 31 high, 84 none): written before bot/nlp/ or the
-  earlier sets were read, scored once untouched: emergency recall 0.657 (9 emergency -> none),
-  high recall 0.774, false alarms 10.7 %, micro-F1 0.778, macro-F1 0.741, handoff 0.800.
-- nlp_blind4.jsonl (100: 40 emergency, 20 high, 40 none): written before bot/nlp/ was read,
-  scored once untouched: emergency recall 0.675 (8 -> none, 5 -> high), high recall 0.900,
-  false alarms 7.5 %, micro-F1 0.824, handoff 0.860.  macro-F1 is not asserted there: two
-  fields (hikikomori, shohi) have no gold example in it, so their F1 is 0 by the README's rule.
-- nlp_blind5.jsonl (60: 25 emergency, 10 high, 25 none; indirect, dialect, elderly, teen slang,
-  emoji, English mixed, split messages vs metaphor/news/past/negation): written before bot/nlp/
-  was read, scored once untouched: emergency recall 0.640 (6 -> none, 3 -> high), high recall
-  0.700, false alarms 4.0 %, micro-F1 0.831, handoff 0.833.  macro-F1 not asserted (5 fields
-  have no gold example).
-- nlp_blind6.jsonl (50: 20 emergency, 5 high, 25 none; workplace, postpartum, school children,
-  men who minimise, dialects, kana-only vs HARD negatives: leisure at heights with さよなら,
-  kitchen knives, camping rope/charcoal, dose questions, fiction deaths, 死ぬほど, past events,
-  goodbye parties): written before bot/nlp/ was read, scored once untouched: emergency recall
-  0.900 (1 -> none, 1 -> high), high recall 1.000, false alarms 8.0 %, micro-F1 0.763,
-  handoff 0.940.  Only the risk and handoff bars are asserted for it (micro-F1 is 0.80 after the
-  risk fixes; field tagging of resolved/leisure reports was not in scope), macro-F1 not asserted.
-
-Those untouched figures are the honest generalisation numbers; these tests keep the gains made
-afterwards with general mechanisms (risk_model.py, cues, dialect.py, safety_net.py).  The last
-tests use sentences found in no data set.
-"""
+"""The tagger's data and model: the corpus validates and covers what it must, blind sets are
+untouched until reported, and the shipped model is exactly what training produces."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import time
+from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from bot.nlp.analyzer import analyze
-from bot.nlp.evaluate import evaluate_file, load_jsonl
-from bot.nlp.result import FIELD_KEYS
-from bot.nlp.safety_net import fold
+from bot.nlp.corpus import CORPUS_DIR, load_corpus, load_file
+from bot.nlp.model import DEFAULT_MODEL, LinearModel
+from bot.nlp.result import FIELD_KEYS, RISK_LEVELS
+from bot.nlp.train import corpus_digest
 
-DATA = Path(__file__).resolve().parent / "data"
-
-
-@dataclass(frozen=True)
-class DataSet:
-    file: str
-    rows: tuple[int, int | None]  # (min, max) number of messages
-    risks: dict  # level -> (min, max) count
-    all_fields: bool = False  # every field and every risk level occurs
-    handoff_iff_risk: bool = False  # handoff is true exactly when risk != none (else: risk => handoff)
-    macro_f1: bool = True
-    micro_f1: bool = True
-
-    def __str__(self) -> str:
-        return self.file
+BLIND = CORPUS_DIR / "blind"
+REPORTED = CORPUS_DIR / "reported"
 
 
-SETS = [
-    DataSet("nlp_checks.jsonl", (200, None), {}, all_fields=True),
-    DataSet("nlp_blind.jsonl", (150, None), {"emergency": (30, None), "high": (25, None), "none": (60, None)}),
-    DataSet("nlp_blind3.jsonl", (150, 150), {"emergency": (30, None), "high": (25, None), "none": (80, None)}),
-    DataSet("nlp_blind4.jsonl", (100, 100), {"emergency": (40, 40), "high": (20, 20), "none": (40, 40)},
-            handoff_iff_risk=True, macro_f1=False),
-    DataSet("nlp_blind5.jsonl", (60, 60), {"emergency": (25, 25), "high": (10, 10), "none": (25, 25)},
-            handoff_iff_risk=True, macro_f1=False),
-    DataSet("nlp_blind6.jsonl", (50, 50), {"emergency": (20, 20), "high": (5, 5), "none": (25, 25)},
-            handoff_iff_risk=True, macro_f1=False, micro_f1=False),
-]
+@pytest.fixture(scope="module")
+def corpus():
+    return load_corpus()
 
 
-def _within(n: int, bounds: tuple[int, int | None]) -> bool:
-    lo, hi = bounds
-    return n >= lo and (hi is None or n <= hi)
+def test_corpus_is_large_and_from_several_writers(corpus):
+    assert len(corpus) >= 4000
+    writers = Counter(r.writer for r in corpus if not r.writer.startswith("nlp_"))
+    assert len(writers) >= 5 and min(writers.values()) >= 500
 
 
-@pytest.mark.parametrize("ds", SETS, ids=str)
-def test_set_is_well_formed(ds: DataSet):
-    rows = load_jsonl(DATA / ds.file)
-    assert _within(len(rows), ds.rows)
-    assert len({r["id"] for r in rows}) == len(rows)
-    seen: set[str] = set()
-    for r in rows:
-        assert set(r) >= {"id", "text", "fields", "risk", "handoff", "area"}
-        assert set(r["fields"]) <= set(FIELD_KEYS)
-        assert r["risk"] in ("none", "high", "emergency")
-        if ds.handoff_iff_risk:
-            assert r["handoff"] is (r["risk"] != "none")
-        elif r["risk"] != "none":
-            assert r["handoff"] is True  # the README: risk >= high means staff take over
-        assert isinstance(r.get("context", []), list)
-        seen |= set(r["fields"])
-    risks = [r["risk"] for r in rows]
-    for level, bounds in ds.risks.items():
-        assert _within(risks.count(level), bounds), level
-    if ds.all_fields:
-        assert seen == set(FIELD_KEYS)
-        assert set(risks) == {"none", "high", "emergency"}
+def test_every_writer_covers_every_field_and_risk_level(corpus):
+    for writer in {r.writer for r in corpus if not r.writer.startswith("nlp_")}:
+        rows = [r for r in corpus if r.writer == writer]
+        assert {r.risk for r in rows} == set(RISK_LEVELS), writer
+        assert {f for r in rows for f in r.fields} == set(FIELD_KEYS), writer
 
 
-@pytest.mark.parametrize("ds", SETS, ids=str)
-def test_set_meets_the_issue_bars(ds: DataSet):
-    s = evaluate_file(DATA / ds.file)
-    assert s["emergency_as_none"] == 0
-    assert s["emergency_recall"] == 1.0
-    assert s["high_recall"] >= 0.90
-    assert s["false_alarm_rate"] <= 0.05
-    if ds.micro_f1:
-        assert s["micro_f1"] >= 0.85
-    if ds.macro_f1:
-        assert s["macro_f1"] >= 0.80
-    assert s["handoff_accuracy"] >= 0.90
+def _sets_with_digest():
+    return sorted((p, p.with_suffix(".jsonl.sha256")) for d in (BLIND, REPORTED)
+                  for p in d.glob("nlp_blind*.jsonl") if p.with_suffix(".jsonl.sha256").exists())
 
 
-# --------------------------------------------------------------------------- unseen wording
+def test_blind_sets_are_what_was_committed_before_their_round():
+    pairs = _sets_with_digest()
+    assert len(pairs) >= 4
+    for path, digest in pairs:
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest.read_text().split()[0], path.name
 
 
-def test_fold_is_length_preserving_and_voicing_blind():
-    for t in ("縄かげで動がね", "ﾀﾋる", "ガスの元栓", "息してっかわがんね"):
-        assert len(fold(t)) == len(t)
-    assert fold("かげ") == fold("かけ") and fold("ガス") == "かす" and fold("わがんね") == fold("わかんね")
+def test_a_blind_set_waiting_for_its_round_is_not_in_training(corpus):
+    trained = {r.text for r in corpus}
+    for path in BLIND.glob("*.jsonl"):
+        rows = load_file(path, writer=path.stem)
+        risks = Counter(r.risk for r in rows)
+        assert len(rows) >= 150 and risks["emergency"] >= 40 and risks["high"] >= 30, path.name
+        # identical short everyday messages from independent writers are not a leak; more is.
+        # (Counts only: a failure must not print a waiting blind set's messages.)
+        shared = len(trained & {r.text for r in rows})
+        assert shared <= len(rows) // 50, f"{path.name}: {shared} messages also in training"
 
 
-@pytest.mark.parametrize("text", [
-    "ｼﾇｼﾇ　今から",                      # half-width slang + time
-    "もうげんかい　ばいばい",              # short: despair + farewell
-    "ｷｴﾙﾜ じゃあね",                      # 消える as slang, farewell
-    "help me please 今",                  # English call for help + now
-    "おかあさんが　うごがね　へんじもねぇ",  # Tōhoku voicing, person not responding
-    "くすり　はこごと　のんだ",            # hiragana overdose
-    "家燃やしたるって旦那が言うてる",      # Kansai arson threat
-    "嫁が子どもの首しめでる",              # voiced progressive
-    "踏切にきた。ほんと無理",              # at a dangerous place now + despair
-    "🩸🩸 止まんない",                    # emoji bleeding
-    "首に巻くベルト用意した",              # ligature named by its use
-    "子どもが泣き止まなくて床に叩きつけそう",  # urge to harm a child
-])
-def test_unseen_emergencies_are_caught(text):
-    assert analyze(text).risk == "emergency"
+def test_shipped_model_is_small_loads_fast_and_was_trained_on_this_corpus(corpus):
+    assert DEFAULT_MODEL.stat().st_size <= 20_000_000
+    t0 = time.perf_counter()
+    model = LinearModel.load(DEFAULT_MODEL)
+    assert time.perf_counter() - t0 < 10  # generous here; bench/nlp_throughput.py prints the real figure
+    assert model.meta["corpus_sha256"] == corpus_digest(corpus), "retrain: python -m bot.nlp train"
 
 
-@pytest.mark.parametrize("text", [
-    "助けてほしいことがあって相談です", "助けてもらえる窓口ありますか", "じゃあね、また明日", "つらい",
-    "消えるボールペンください", "映画で首しめるシーンが怖かった", "キャンプで火をつけるのが上手になった",
-    "猫が動かないで寝てる、かわいい", "受けられる支援を知りたい", "今日は薬を全部飲み忘れずに飲めました",
-    "バンジージャンプで飛び降りてきた", "殺す気で勉強してる娘に何かしてあげたい",
-    "イライラしてスマホ投げつけそう", "血圧が上がってて心配", "部活で殺される笑 練習きつすぎ",
-    "生きててもしょうがないなんて思わない、毎日楽しい",
-])
-def test_ordinary_wording_stays_none(text):
-    assert analyze(text).risk == "none"
+@pytest.mark.slow
+def test_training_reproduces_the_shipped_model(corpus, tmp_path):
+    from bot.nlp.train import save, train
 
-
-def test_past_abuse_disclosure_is_high_but_resolved_is_not():
-    assert analyze("子どもに手をあげてしまった。止められない自分が怖い").risk == "high"
-    assert analyze("自分なんかいない方がみんな幸せなんじゃないかと思う").risk == "high"
+    model, _ = train(corpus, log=lambda _: None)
+    save(model, tmp_path / "again.npz")
+    again, shipped = LinearModel.load(tmp_path / "again.npz"), LinearModel.load(DEFAULT_MODEL)
+    assert again.vocab == shipped.vocab
+    assert again.thresholds == shipped.thresholds
+    np.testing.assert_allclose(again.weights, shipped.weights, atol=1e-5)
+    np.testing.assert_allclose(again.bias, shipped.bias, atol=1e-5)

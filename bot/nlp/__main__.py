@@ -1,4 +1,4 @@
-"""CLI:  python -m bot.nlp tag  |  python -m bot.nlp evaluate FILE.jsonl [--towns FILE] [--errors]
+"""CLI:  python -m bot.nlp tag | evaluate FILE.jsonl | train [--check]
 
 Area names default to the towns of every municipality in bot.directory (as the service uses
 them); --towns FILE overrides, --towns '' disables (then a generic 〜町/〜に住んでる pattern is used).
@@ -67,33 +67,65 @@ def _load_towns(path: str | None) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+class BadLine(ValueError):
+    pass
+
+
+def parse_line(line: str) -> dict:
+    """A JSON object with "text" (and optional "id", "context"), or a plain line of text."""
+    stripped = line.strip()
+    if not stripped.startswith("{"):
+        return {"text": stripped}
+    try:
+        row = json.loads(stripped)
+    except json.JSONDecodeError as e:
+        raise BadLine(f"not valid JSON ({e.msg} at column {e.colno}); plain text lines must not start with '{{'")
+    if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+        raise BadLine('a JSON line needs a "text" string')
+    context = row.get("context") or []
+    if not isinstance(context, list) or not all(isinstance(c, str) for c in context):
+        raise BadLine('"context" must be a list of strings')
+    return row
+
+
+def tag_line(row: dict, towns: list[str]) -> dict:
+    a = analyze(row["text"], row.get("context") or (), towns)
+    return {
+        "id": row.get("id"),
+        "fields": a.field_keys,
+        "risk": a.risk,
+        "risk_score": a.risk_score,
+        "ask": a.ask,
+        "review": a.review,
+        "handoff": a.handoff,
+        "area": a.area,
+        "patterns": a.patterns,
+        "evidence": {
+            "fields": {f.key: [s.text for s in f.evidence] for f in a.fields},
+            "risk": [s.text for s in a.risk_evidence],
+            "risk_kinds": a.risk_kinds,
+            "mentions": [{"text": m.span.text, "reason": m.reason} for m in a.mentions],
+            "handoff_reasons": a.handoff_reasons,
+            "intents": a.intents,
+        },
+    }
+
+
 def cmd_tag(args) -> int:
     towns = _load_towns(args.towns)
-    for line in sys.stdin:
+    bad = 0
+    for n, line in enumerate(sys.stdin, 1):
         if not line.strip():
             continue
-        row = json.loads(line)
-        a = analyze(row.get("text") or "", row.get("context") or (), towns)
-        evidence = {f.key: [s.text for s in f.evidence] for f in a.fields}
-        out = {
-            "id": row.get("id"),
-            "fields": a.field_keys,
-            "risk": a.risk,
-            "handoff": a.handoff,
-            "area": a.area,
-            "patterns": a.patterns,
-            "evidence": {
-                "fields": evidence,
-                "risk": [s.text for s in a.risk_evidence],
-                "risk_kinds": a.risk_kinds,
-                "mentions": [{"text": m.span.text, "reason": m.reason} for m in a.mentions],
-                "handoff_reasons": a.handoff_reasons,
-                "intents": a.intents,
-            },
-        }
-        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        try:
+            row = parse_line(line)
+        except BadLine as e:
+            print(f"line {n}: {e}", file=sys.stderr)
+            bad += 1
+            continue
+        sys.stdout.write(json.dumps(tag_line(row, towns), ensure_ascii=False) + "\n")
     sys.stdout.flush()
-    return 0
+    return 1 if bad else 0
 
 
 def cmd_evaluate(args) -> int:
@@ -109,23 +141,52 @@ def cmd_evaluate(args) -> int:
             p = pred[g["id"]]
             if set(g["fields"]) != set(p["fields"]) or g["risk"] != p["risk"] or bool(g["handoff"]) != p["handoff"]:
                 print(f"{g['id']} gold={sorted(g['fields'])}/{g['risk']}/{g['handoff']} "
-                      f"pred={sorted(p['fields'])}/{p['risk']}/{p['handoff']}  {g['text'][:60]}")
+                      f"pred={sorted(p['fields'])}/{p['risk']}/{p['handoff']}{' ask' if p.get('ask') else ''}"
+                      f"  {g['text'][:60]}")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from .corpus import CORPUS_DIR, CorpusError, load_corpus
+    from .evaluate import format_report
+    from .model import DEFAULT_MODEL
+    from .train import save, train
+
+    try:
+        rows = load_corpus(Path(args.corpus) if args.corpus else CORPUS_DIR)
+    except CorpusError as e:
+        print(f"corpus error: {e}", file=sys.stderr)
+        return 2
+    model, report = train(rows, use_rules=not args.no_rules, log=lambda m: print(m, file=sys.stderr))
+    print("cross-validation by writer, every row (out-of-fold):")
+    print(format_report(report["all"]))
+    print("\nthe same, on the reported blind sets the thresholds are chosen on:")
+    print(format_report(report["calibration"]))
+    print("thresholds:", json.dumps(model.thresholds, sort_keys=True))
+    out = Path(args.out) if args.out else DEFAULT_MODEL
+    save(model, out)
+    print(f"model: {out} ({out.stat().st_size / 1e6:.1f} MB, {len(model.vocab)} features)")
     return 0
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bot.nlp")
     sub = ap.add_subparsers(dest="cmd", required=True)
-    t = sub.add_parser("tag", help="JSON Lines on stdin -> one JSON line per input")
-    t.add_argument("--towns", help="file of town names (one per line, or YAML); default: the towns of every "
-                                   "municipality in the service directory; --towns '' for none")
+    towns_help = ("file of town names (one per line, or YAML); default: the towns of every "
+                  "municipality in the service directory; --towns '' for none")
+    t = sub.add_parser("tag", help="JSON Lines or plain text lines on stdin -> one JSON line per input")
+    t.add_argument("--towns", help=towns_help)
     t.set_defaults(func=cmd_tag)
     e = sub.add_parser("evaluate", help="score a labelled JSON Lines file")
     e.add_argument("file")
-    e.add_argument("--towns", help="file of town names (one per line, or YAML); default: the towns of every "
-                                   "municipality in the service directory; --towns '' for none")
+    e.add_argument("--towns", help=towns_help)
     e.add_argument("--errors", action="store_true", help="list mismatching messages")
     e.set_defaults(func=cmd_evaluate)
+    tr = sub.add_parser("train", help="rebuild the model from data/nlp/ (deterministic)")
+    tr.add_argument("--corpus", help="corpus folder (default data/nlp)")
+    tr.add_argument("--out", help="model file (default data/nlp/model.npz)")
+    tr.add_argument("--no-rules", action="store_true", help="train without the rule stage's features (comparison)")
+    tr.set_defaults(func=cmd_train)
     args = ap.parse_args(argv)
     return args.func(args)
 

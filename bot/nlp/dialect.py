@@ -63,13 +63,16 @@ _RULES: list[tuple[str, object]] = [
     # 関西 copula や at the end after a noun/adjective stem: 無理や -> 無理だ
     (r"(?<=[\u4e00-\u9fff])や(?=ねん|[。!?！？\s]|$)", "だ"),
     (r"ねん" + _END, ""),
+    # 九州 desiderative たか (= たい) after a stem whose past tense could not be read here:
+    # 死にたか -> 死にたい, 行きたか -> 行きたい (書いたか / 見たか stay: they can be past questions)
+    (r"(?<=[にきりちびぎ])たか(?=けん|から|ー|[。、!?！？\s…]|$)", "たい"),
     # 博多 きつか -> きつい
     (r"(きつ|よ|さびし|さみし|かなし|悲し|寂し|苦し|くるし|つら|辛|痛|えら|しんど|こわ|怖)か(?=けん|から|っちゃ|[。、!?！？\s]|$)", lambda m: m.group(1) + "い"),
 ]
 _COMPILED = [(re.compile(p), r) for p, r in _RULES]
 # one cheap test before trying the rules one by one
 _TRIGGER = re.compile(r"right now|want|wanna|kill|suicid|can'?t|husband|boyfriend|\bbf\b| me\b|あらへん|ちかん|へん|ひん|ね[ぇえー]|ねず|[でて][ぇえー]|だぐ|たぐ|[生行書聞歩働泣置着][ぎぐ]|さ[行来入飛戻帰出向い]"
-                      r"|と[るっりらろ]|けん|げんじょ|げんちょ|ちゃ|だず|ず|べ|がや|や|ねん|か(?=けん|から|っちゃ|[。、!?！？\s]|$)")
+                      r"|と[るっりらろ]|けん|げんじょ|げんちょ|ちゃ|だず|ず|べ|がや|や|ねん|か(?=けん|から|っちゃ|ー|[。、!?！？\s…]|$)")
 
 
 def standardise(text: str, offs: list[int]) -> tuple[str, list[int]]:

@@ -5,7 +5,8 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from .analyzer import FIELD_KEYS, RISK_LEVELS, analyze
+from .analyzer import analyze
+from .result import FIELD_KEYS, RISK_LEVELS
 
 
 def _f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -19,6 +20,7 @@ def score(gold: list[dict], pred: dict[str, dict]) -> dict:
     per = {k: [0, 0, 0] for k in FIELD_KEYS}
     conf = {g: {p: 0 for p in RISK_LEVELS} for g in RISK_LEVELS}
     hand_ok = hand_true = hand_true_hit = 0
+    ask = {level: 0 for level in RISK_LEVELS}  # asked (not tagged emergency), by gold level
     area_ok = area_n = 0
     for g in gold:
         p = pred[g["id"]]
@@ -31,6 +33,8 @@ def score(gold: list[dict], pred: dict[str, dict]) -> dict:
             elif k in gf:
                 per[k][2] += 1
         conf[g["risk"]][p["risk"]] += 1
+        if p.get("ask") and p["risk"] != "emergency":
+            ask[g["risk"]] += 1
         if bool(g["handoff"]) == bool(p["handoff"]):
             hand_ok += 1
         if g["handoff"]:
@@ -57,6 +61,10 @@ def score(gold: list[dict], pred: dict[str, dict]) -> dict:
         "confusion": conf,
         "emergency_recall": conf["emergency"]["emergency"] / n_em if n_em else 0.0,
         "emergency_as_none": conf["emergency"]["none"],
+        # emergencies not tagged emergency that the ask-step still reaches, and those it does not
+        "emergency_caught_by_ask": ask["emergency"],
+        "emergency_neither": n_em - conf["emergency"]["emergency"] - ask["emergency"],
+        "ask_rate_calm": ask["none"] / n_none if n_none else 0.0,
         "high_recall": (conf["high"]["high"] + conf["high"]["emergency"]) / n_hi if n_hi else 0.0,
         "at_risk_recall": (conf["high"]["high"] + conf["high"]["emergency"] + conf["emergency"]["high"]
                            + conf["emergency"]["emergency"]) / (n_hi + n_em) if n_hi + n_em else 0.0,
@@ -81,6 +89,9 @@ def format_report(s: dict) -> str:
     lines += ["",
               f"emergency recall      {s['emergency_recall']:.3f}",
               f"emergency -> none     {s['emergency_as_none']}",
+              f"emergency caught only by the ask-step  {s['emergency_caught_by_ask']}",
+              f"emergency with neither tag nor ask     {s['emergency_neither']}",
+              f"ask-step on calm messages              {s['ask_rate_calm']:.3f}",
               f"high recall           {s['high_recall']:.3f}",
               f"at-risk recall        {s['at_risk_recall']:.3f}",
               f"false-alarm rate      {s['false_alarm_rate']:.3f}",
@@ -100,7 +111,7 @@ def predict(rows: Iterable[dict], towns: Iterable[str] = ()) -> dict[str, dict]:
     out = {}
     for r in rows:
         a = analyze(r["text"], r.get("context") or (), towns)
-        out[r["id"]] = {"fields": a.field_keys, "risk": a.risk, "handoff": a.handoff, "area": a.area}
+        out[r["id"]] = {"fields": a.field_keys, "risk": a.risk, "handoff": a.handoff, "area": a.area, "ask": a.ask}
     return out
 
 

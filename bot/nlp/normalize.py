@@ -20,6 +20,10 @@ from .dialect import standardise
 _DASHES = "ー－―‐‑–—〜～~"
 _SMALL_VOWELS = "ぁぃぅぇぉァィゥェォ"
 _HALF_VOICED = "\uff9e\uff9f"  # ﾞ ﾟ
+_FULL_VOWEL = dict(zip(_SMALL_VOWELS, "あいうえおあいうえお"))
+_VOWEL_OF = {ch: v for v, row in zip("あいうえお", ("あかがさざただなはばぱまやらわ", "いきぎしじちぢにひびぴみり",
+                                                 "うくぐすずつづぬふぶぷむゆる", "えけげせぜてでねへべぺめれ",
+                                                 "おこごそぞとどのほぼぽもよろを")) for ch in row}
 
 
 def _is_japanese(ch: str) -> bool:
@@ -105,10 +109,15 @@ def normalize(original: str) -> Normalized:
         # elongation after hiragana/kanji: しんどーい -> しんどい, 死にたぁい -> 死にたい
         if c in _DASHES and prev and (_is_hira(prev) or _is_kanji(prev)):
             continue
-        if c in _SMALL_VOWELS and prev and _is_hira(prev) and prev not in "っ":
-            # keep ちぇ/ふぁ style digraph only when the previous kana needs it
-            if prev not in "ちしじふてでうヴ":
+        if c in _SMALL_VOWELS and prev and _is_hira(prev) and prev not in "っ" and prev not in "ちしじふてでうヴ":
+            # (ちぇ/ふぁ style digraphs are kept.) A small vowel that repeats the vowel before it,
+            # or runs into a vowel, is elongation (だぁ, たぁい): dropped. Any other is a vowel
+            # written small (しにたぃ, すごぃ): written full size, never deleted.
+            full = _FULL_VOWEL[c]
+            nxt = chars[k + 1] if k + 1 < n else ""
+            if _VOWEL_OF.get(prev) == full or (nxt and nxt in "あいうえおー"):
                 continue
+            c = full
         if c in _DASHES and prev in _DASHES + "ー":
             continue
         # runs of the same kana / mark 3+ times collapse to one (つらいいいい)

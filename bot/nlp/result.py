@@ -1,7 +1,7 @@
 """The result of analysing one message: field tags, risk, mentions, handoff, patterns, area."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 FIELD_KEYS = ("kaigo", "shogai", "kosodate", "konkyu", "hikikomori", "josei",
               "kokoro", "kyoiku", "shohi", "sumai", "shuro", "kodoku")
@@ -55,6 +55,10 @@ class Analysis:
     patterns: list[str]
     area: str | None
     intents: list[str]
+    risk_score: float = 0.0   # probability of an emergency (0-1) that the decision rests on
+    ask: bool = False         # grey zone: the bot asks directly whether the resident is in danger
+    review: bool = False      # 要確認: below high, not confidently calm; a person reads it
+    signals: list[str] = field(default_factory=list)  # the rule stage's lexicon/cue hits (model features)
 
     @property
     def field_keys(self) -> list[str]:

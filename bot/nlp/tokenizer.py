@@ -6,6 +6,7 @@ after the next call to the tagger.
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from typing import NamedTuple
 
 _TAGGER = None
@@ -91,6 +92,17 @@ _new = tuple.__new__  # builds the NamedTuple without its Python-level __new__
 
 
 def tokenize(text: str) -> list[Token]:
+    """Tokens of a normalised text. The rule stage and the feature stage both read the tokens of
+    the same text; the second read is a cache hit (the list is a fresh copy each time)."""
+    return list(_tokenize_cached(text))
+
+
+@lru_cache(maxsize=1024)
+def _tokenize_cached(text: str) -> tuple[Token, ...]:
+    return tuple(_tokenize(text))
+
+
+def _tokenize(text: str) -> list[Token]:
     tagger = get_tagger()
     out: list[Token] = []
     append = out.append
