@@ -40,7 +40,8 @@ ROLE_LABELS = {"staff": "職員", "admin": "管理者"}
 HANDOFF_LABELS = {
     "risk": "危険の兆候", "asks_person": "職員との相談を希望", "pattern": "複合的な課題",
     "multi_field": "複数分野", "explicit": "職員との相談を希望",
-    "review": "要確認（自動判定で危険の可能性）", "safety_yes": "危険の確認に「はい」", "safety_unsure": "危険の確認に「わからない」",
+    "review": "要確認（自動判定で危険の可能性）",
+    "safety_yes": "危険の確認に「はい」", "safety_unsure": "危険の確認に「わからない」",
 }
 DELIVERY_LABELS = {"queued": "送信待ち", "sending": "送信中", "sent": "送信済み", "failed": "送信失敗"}
 

@@ -311,7 +311,8 @@ def test_cli_evaluate_runs(tmp_path):
     f = tmp_path / "mini.jsonl"
     f.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in [
         {"id": "x1", "text": "夜泣きがつらい", "fields": ["kosodate"], "risk": "none", "handoff": False, "area": None},
-        {"id": "x2", "text": "薬を全部飲んだ", "fields": ["kokoro"], "risk": "emergency", "handoff": True, "area": None},
+        {"id": "x2", "text": "薬を全部飲んだ", "fields": ["kokoro"], "risk": "emergency", "handoff": True,
+         "area": None},
     ]), encoding="utf-8")
     r = _run(["evaluate", str(f)])
     assert r.returncode == 0, r.stderr

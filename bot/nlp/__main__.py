@@ -79,7 +79,8 @@ def parse_line(line: str) -> dict:
     try:
         row = json.loads(stripped)
     except json.JSONDecodeError as e:
-        raise BadLine(f"not valid JSON ({e.msg} at column {e.colno}); plain text lines must not start with '{{'")
+        raise BadLine(f"not valid JSON ({e.msg} at column {e.colno}); "
+                      "plain text lines must not start with '{'") from None
     if not isinstance(row, dict) or not isinstance(row.get("text"), str):
         raise BadLine('a JSON line needs a "text" string')
     context = row.get("context") or []

@@ -44,7 +44,8 @@ def score(gold: list[dict], pred: dict[str, dict]) -> dict:
             area_n += 1
             area_ok += (g.get("area") or None) == (p.get("area") or None)
     n = len(gold)
-    fields = {k: dict(zip(("tp", "fp", "fn"), v), **dict(zip(("p", "r", "f1"), _f1(*v)))) for k, v in per.items()}
+    fields = {k: dict(zip(("tp", "fp", "fn"), v, strict=True), **dict(zip(("p", "r", "f1"), _f1(*v), strict=True)))
+              for k, v in per.items()}
     tp = sum(v[0] for v in per.values())
     fp = sum(v[1] for v in per.values())
     fn = sum(v[2] for v in per.values())

@@ -22,7 +22,8 @@ CHAR_NGRAMS = (1, 2, 3, 4)
 _SKIP_POS = frozenset({"補助記号", "空白"})
 _KATA_TO_HIRA = {c: c - 0x60 for c in range(0x30A1, 0x30F7)}
 _RUNS = re.compile(r"(.)\1{2,}")
-_SPACE_BETWEEN_JA = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff々ー、。])[ \t\u3000]+(?=[\u3040-\u30ff\u4e00-\u9fff々ー、。])")
+_JA = r"[\u3040-\u30ff\u4e00-\u9fff々ー、。]"
+_SPACE_BETWEEN_JA = re.compile(r"(?<=" + _JA + r")[ \t\u3000]+(?=" + _JA + r")")
 _SPACES = re.compile(r"[ \t\u3000]+")
 
 

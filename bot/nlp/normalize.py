@@ -20,10 +20,10 @@ from .dialect import standardise
 _DASHES = "ー－―‐‑–—〜～~"
 _SMALL_VOWELS = "ぁぃぅぇぉァィゥェォ"
 _HALF_VOICED = "\uff9e\uff9f"  # ﾞ ﾟ
-_FULL_VOWEL = dict(zip(_SMALL_VOWELS, "あいうえおあいうえお"))
+_FULL_VOWEL = dict(zip(_SMALL_VOWELS, "あいうえおあいうえお", strict=True))
 _VOWEL_OF = {ch: v for v, row in zip("あいうえお", ("あかがさざただなはばぱまやらわ", "いきぎしじちぢにひびぴみり",
                                                  "うくぐすずつづぬふぶぷむゆる", "えけげせぜてでねへべぺめれ",
-                                                 "おこごそぞとどのほぼぽもよろを")) for ch in row}
+                                                 "おこごそぞとどのほぼぽもよろを"), strict=True) for ch in row}
 
 
 def _is_japanese(ch: str) -> bool:
@@ -68,7 +68,6 @@ def _nfkc_chars(text: str) -> tuple[list[str], list[int]]:
     i = 0
     n = len(text)
     while i < n:
-        ch = text[i]
         j = i + 1
         # half-width kana + voicing mark compose into one character
         if j < n and text[j] in _HALF_VOICED:

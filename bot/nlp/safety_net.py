@@ -33,7 +33,7 @@ _VOICED = "がぎぐげござじずぜぞだぢづでどばびぶべぼぱぴぷ
 _PLAIN = "かきくけこさしすせそたちつてとはひふへほはひふへほう"
 _SMALL = "ぁぃぅぇぉゃゅょゎ"
 _FULL = "あいうえおやゆよわ"
-_H = {ord(a): b for a, b in zip(_VOICED + _SMALL, _PLAIN + _FULL)}
+_H = {ord(a): b for a, b in zip(_VOICED + _SMALL, _PLAIN + _FULL, strict=True)}
 # katakana fold straight to the unvoiced full hiragana (str.translate does not chain)
 _FOLD = {k: _H.get(v, chr(v)) for k, v in _KATA.items()}
 _FOLD.update(_H)
@@ -80,7 +80,7 @@ _DANGER = {
     "violence": [
         r"(殴|なくら|叩か|たたか|蹴ら|ふたれ|しはか|とつか)(れ|る)", r"に手を(あけ|上け)(て|た|ちゃ|そう)", r"(殴|叩|蹴)(っ|ら|り)",
         r"(首|くひ)[^。、]{0,3}(しめ|絞め|締め|しま)", r"(刺|さ)され", r"(?<!名)刺(す|して|した)(?!身)",
-        r"(包丁|ほうちょう|ないふ|刃物)[^。]{0,6}(持|も|向|む|振|ふ)", 
+        r"(包丁|ほうちょう|ないふ|刃物)[^。]{0,6}(持|も|向|む|振|ふ)",
         r"暴れ(て|る)", r"監禁", r"(襲|おそ)われ", r"(殺|ころ)され",
     ],
     "threat": [r"(火|ひ)(を|さ)?(つけ|付け|放|はな)(る|て|ら|ん|ちゃ)", r"燃や(す|して|しちゃ)", r"放火", r"(殺|ころ)(す(そ|って|から|よ|わ)|してやる|したる|しちゃう)", r"燃やし(たる|てやる)", r"(ふっ|ぶっ)(殺|ころ)",

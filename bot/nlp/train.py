@@ -61,7 +61,8 @@ def examples(rows: Sequence[Row], use_rules: bool = True) -> list[Example]:
     for r in rows:
         rules = rule_analysis(r.text, r.context, ())
         alone, joined = model_inputs(r.text, r.context, rules, use_rules)
-        out.append(Example(r, floor_level(r.text, r.context)[0], joined if joined is not None else alone, alone, joined))
+        trained_on = joined if joined is not None else alone
+        out.append(Example(r, floor_level(r.text, r.context)[0], trained_on, alone, joined))
     return out
 
 
@@ -172,7 +173,7 @@ def calibration_rows(exs: Sequence[Example]) -> np.ndarray:
 
 
 def _subset(exs: Sequence[Example], p: Probs, mask: np.ndarray) -> tuple[list[Example], Probs]:
-    return ([e for e, m in zip(exs, mask) if m],
+    return ([e for e, m in zip(exs, mask, strict=True) if m],
             Probs(p.p_em[mask], p.p_at[mask], p.p_fields[mask], p.p_handoff[mask], p.floor[mask]))
 
 

@@ -12,10 +12,10 @@ from bot import wording
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [p for folder in ("bot", "admin") for p in (ROOT / folder).rglob("*.py")]
 LITERAL = re.compile(r"""\b(?:say|text|has)\(\s*["']([a-z_]+\.[a-z0-9_]+)["']""")
-# Keys built at run time: (prefix, where the rest comes from).
+# Keys built at run time from a prefix (consultation.safety_ + yes/no/unsure: the safety question).
 FAMILIES = ("consultation.field_", "consultation.ask_", "followup.label_", "followup.answer_",
             "onboarding.relation_", "flex.match_", "richmenu.", "followup.after_",
-            "followup.checkin")
+            "followup.checkin", "consultation.safety_")
 
 
 def _source() -> str:
