@@ -69,7 +69,8 @@ def on_text(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Acti
         return stored + to_staff.staff_held(view, analysis, ctx)
     if analysis.risk == "high":
         return stored + emergency.high(view, analysis, ctx)
-    if view.data.awaiting in ("area", "area_text", "postal") and not analysis.field_keys:
+    if view.data.awaiting in ("area", "area_text", "postal") and (
+            not analysis.field_keys or windows.names_a_place(view, ctx, typed)):
         answered = windows.on_typed_area(view, ctx, typed)
         if answered is not None:
             return stored + answered

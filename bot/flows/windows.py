@@ -178,6 +178,13 @@ def on_location(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[
     return answered(view, ctx, found, fields, view.data.complex, from_location=True)
 
 
+def names_a_place(view: ResidentView, ctx: FlowContext, typed: str) -> bool:
+    """A short answer that resolves to a place: the answer to the area question, even when
+    the tagger reads a field into it (a town's name is not a new need)."""
+    return len(typed) <= AREA_TEXT_MAX and area_from_text(
+        ctx, typed, postal=view.data.awaiting == "postal").status == "resolved"
+
+
 def on_typed_area(view: ResidentView, ctx: FlowContext, typed: str) -> list[Action] | None:
     """A typed answer while the area was asked; None when it is not a place (then the
     message is read as a consultation)."""

@@ -46,12 +46,8 @@ def decide(alone: Scores, joined: Scores | None, floor: int, t: dict[str, float]
     # readings whose emergency probability is in the grey band
     ask = level == 1 or (level == 0 and p_em >= t["ask"])
     review = level == 0 and not ask and p_at >= t["review"]
-    fields_from = alone
-    chosen = [f for f in FIELD_KEYS if alone.p_fields[f] >= t["field:" + f]]
-    if not chosen and joined is not None:
-        fields_from = joined
-        chosen = [f for f in FIELD_KEYS if joined.p_fields[f] >= t["field:" + f]]
-    chosen.sort(key=lambda f: -fields_from.p_fields[f])
+    # fields: what this message asks about (an area answer after a need is not a new need)
+    chosen = sorted((f for f in FIELD_KEYS if alone.p_fields[f] >= t["field:" + f]), key=lambda f: -alone.p_fields[f])
     handoff = max(s.p_handoff for s in readings) >= t["handoff"]
     return Decision(RISK_LEVELS[level], round(p_em, 4), ask, review, chosen,
-                    {f: round(fields_from.p_fields[f], 3) for f in chosen}, handoff, floor > level_m)
+                    {f: round(alone.p_fields[f], 3) for f in chosen}, handoff, floor > level_m)

@@ -201,7 +201,7 @@ def test_emergency_without_on_call_channel_does_not_claim_staff_were_alerted(ser
 def test_a_split_emergency_over_three_messages(on_call):
     service, webhook, _ = on_call
     chat = Chat(service)
-    first = chat.send("もう疲れた")
+    first = chat.send("ちょっと聞いてほしい")
     assert "110" not in texts_of(first)
     second = chat.send("家にある薬、集めてあるんです", expect=1)
     third = chat.send("今夜ぜんぶ飲むつもり", expect=1)
@@ -226,13 +226,54 @@ def test_a_negated_mention_raises_no_alarm(on_call):
     assert chat.inbound()[0].analysis["mentions"]        # staff still see the mention
 
 
+# Asking when unsure (issue 11) -------------------------------------------------------------------
+ASKED = "しにたい"                     # read as high: the lines, then the direct question
+
+
+@pytest.mark.parametrize("answer", ["yes", "unsure"])
+def test_the_direct_question_answered_yes_or_dont_know_gets_the_crisis_reply(on_call, answer):
+    service, webhook, _ = on_call
+    chat = Chat(service)
+    asked = chat.send(ASKED, expect=2)
+    assert "死にたい気持ち" in asked[-1]["text"] and quick_data(asked[-1], "はい") == "a=safety&v=yes"
+    assert chat.case().priority == "high"
+    crisis = chat.send(postback=f"a=safety&v={answer}", expect=2)
+    assert "110" in texts_of(crisis) and any(n in texts_of(crisis) for n in LIFE_LINES)
+    case = chat.case()
+    assert (case.priority, case.risk) == ("emergency", "emergency")
+    assert "safety_" + answer in case.handoff_reasons
+    assert webhook.wait_for(1)[0]["priority"] == "emergency"
+    chat.replies_were_replies()
+
+
+def test_the_direct_question_answered_no_keeps_listening_without_an_alarm(on_call):
+    service, webhook, _ = on_call
+    chat = Chat(service)
+    chat.send(ASKED, expect=2)
+    after = chat.send("いいえ")
+    assert "ありがとうございます" in texts_of(after) and "110" not in texts_of(after)
+    assert chat.case().priority == "high"                  # staff still read it
+    time.sleep(0.3)
+    assert webhook.bodies == []
+
+
+def test_a_hard_negative_gets_neither_the_question_nor_the_crisis_reply(on_call):
+    service, webhook, _ = on_call
+    chat = Chat(service)
+    said = texts_of(chat.send("昨日は残業で死ぬほど眠かった。今日は休みです"))
+    assert "死にたい気持ち" not in said and "110" not in said
+    assert chat.case().status == "bot"
+    time.sleep(0.3)
+    assert webhook.bodies == []
+
+
 # High risk -------------------------------------------------------------------------------------
 def test_high_risk_gets_lines_windows_and_a_high_place_in_the_queue(service):
     chat = Chat(service)
     messages = chat.send("お金がなくて今日食べるものがない", expect=3)
     said = texts_of(messages)
     assert "0120-279-338" in said                            # よりそいホットライン
-    assert "スタッフと話したい" in quick_labels(messages[-1])
+    assert quick_labels(messages[-1]) == ["はい", "いいえ", "わからない"]   # asked directly
     case = chat.case()
     assert (case.status, case.priority, case.risk) == ("waiting", "high", "high")
 
@@ -287,8 +328,8 @@ def test_while_staff_hold_the_case_the_bot_confirms_once_and_still_answers_an_em
 # Listening and practical questions ----------------------------------------------------------------
 def test_listening_then_offering_staff_and_menu(service):
     chat = Chat(service)
-    assert "自動応答" in chat.send("なんだかなあ")[0]["text"]
-    chat.send("うまく言えないけど")
+    assert "自動応答" in chat.send("うーん")[0]["text"]
+    chat.send("えっと")
     offer = chat.send("どうしたらいいのか")[0]
     assert quick_labels(offer)[:2] == ["スタッフと話したい", "窓口を探す"]
     assert chat.case().status == "bot"
