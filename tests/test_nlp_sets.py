@@ -69,6 +69,7 @@ def test_shipped_model_is_small_loads_fast_and_was_trained_on_this_corpus(corpus
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)   # a full training with its cross-validation: 2-5 minutes on this machine
 def test_training_reproduces_the_shipped_model(corpus, tmp_path):
     from bot.nlp.train import save, train
 
