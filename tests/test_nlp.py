@@ -80,8 +80,6 @@ def test_polarity_phrase_requires_negation():
     assert "konkyu" in fk("今月の家賃が払えなくて困ってます")
 
 
-@pytest.mark.xfail(strict=True, reason="known miss of model v7 (docs/nlp.md): rent named in a message that says "
-                                       "it is paid still reads as 生活困窮 (v5 read it right, v7 does not)")
 def test_rent_paid_is_not_hardship():
     assert "konkyu" not in fk("家賃は毎月ちゃんと払ってます。町内会の行事を知りたい")
 
