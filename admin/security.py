@@ -1,7 +1,7 @@
-"""Staff login rules: throttling, timing, password strength (hashing: bot.security)."""
+"""Staff login rules: throttling, timing (hashing and password strength: bot.security)."""
 from __future__ import annotations
 
-from bot.security import hash_password, needs_rehash, verify_password
+from bot.security import check_password_strength, hash_password, needs_rehash, verify_password
 
 __all__ = ["LOCK_MINUTES", "MAX_FAILED_LOGINS", "burn_time", "check_password_strength",
            "hash_password", "needs_rehash", "verify_password"]
@@ -15,12 +15,3 @@ _DUMMY_HASH = hash_password("not-a-real-password-used-for-timing")
 def burn_time(password: str) -> None:
     """Verify against a dummy hash so unknown logins take as long as known ones."""
     verify_password(_DUMMY_HASH, password)
-
-
-def check_password_strength(password: str) -> str | None:
-    """A reason the password is not acceptable, or None."""
-    if len(password) < 10:
-        return "パスワードは10文字以上にしてください。"
-    if len(password) > 200:
-        return "パスワードが長すぎます。"
-    return None

@@ -3,7 +3,10 @@
 The cookie holds {"sid": <AdminSession id or absent>, "csrf": <token>}, signed with
 settings.secret_key (itsdangerous). It is HttpOnly, SameSite=Lax, path /admin, Secure
 outside the demo. A login always starts a new session (new sid, new CSRF token); logout
-deletes the server-side row, so a copied cookie is useless afterwards.
+deletes the server-side row, so a copied cookie is useless afterwards. A session ends after
+SESSION_LIFETIME whatever the activity, and after `admin_idle_timeout_minutes` (setting,
+30 by default) without a request from the staff member (the queue's automatic refresh
+sends X-Background and does not count); `last_seen_at` is written at most once a LAST_SEEN_STEP.
 """
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ from bot.models import AdminSession, StaffUser
 
 COOKIE_NAME = "yorisoi_admin"
 SESSION_LIFETIME = timedelta(hours=12)
+LAST_SEEN_STEP = timedelta(seconds=30)   # fewer writes; the idle timeout is minutes
+BACKGROUND_HEADER = "X-Background"       # admin.js's automatic refreshes: not activity
 
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:
@@ -94,11 +99,17 @@ def staff_for_request(request: Request, session: Session) -> Optional[StaffUser]
     if row is None:
         return None
     now = clock.now()
-    if clock.as_utc(row.expires_at) <= now:
+    idle = timedelta(minutes=request.app.state.runtime.settings.admin_idle_timeout_minutes)
+    last_seen = clock.as_utc(row.last_seen_at)
+    if clock.as_utc(row.expires_at) <= now or last_seen + idle <= now:
         session.delete(row)
         session.commit()
         return None
     staff = session.get(StaffUser, row.staff_id)
     if staff is None or staff.disabled:
         return None
+    if now - last_seen >= LAST_SEEN_STEP and not request.headers.get(BACKGROUND_HEADER):
+        row.last_seen_at = now
+        session.add(row)
+        session.commit()
     return staff

@@ -2,13 +2,15 @@
 security headers, audit logging."""
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import event
 from sqlmodel import Session
 
 from admin import labels
@@ -50,8 +52,32 @@ def runtime(request: Request):
     return request.app.state.runtime
 
 
+def client_address(request: Request) -> Optional[str]:
+    """The address a staff request came from, for the audit log. The configured trusted
+    proxy header only (its last entry: the one our proxy added; anything before it came
+    from the client and could be forged), otherwise the socket peer."""
+    header = request.app.state.runtime.settings.trusted_proxy_header.strip()
+    if header:
+        value = request.headers.get(header, "").split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            pass   # missing or not an address: the peer (the proxy itself) is what we know
+    return request.client.host if request.client else None
+
+
 def db(request: Request) -> Iterator[Session]:
+    """The request's database session; the audit entries it writes carry the request's
+    source address (also those written by bot.cases.lifecycle)."""
+    address = client_address(request)
+
+    def stamp_audit(session: Session, _context: Any, _instances: Any) -> None:
+        for row in session.new:
+            if isinstance(row, AuditLog) and row.source_address is None:
+                row.source_address = address
+
     with Session(request.app.state.runtime.engine, expire_on_commit=False) as session:
+        event.listen(session, "before_flush", stamp_audit)
         yield session
 
 

@@ -76,20 +76,25 @@ def _serve(host: str, port: int) -> int:
     except MissingSetting as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    uvicorn.run(app, host=host, port=port, proxy_headers=True)
+    # uvicorn's own proxy handling would rewrite the client address from X-Forwarded-For;
+    # the address is read from TRUSTED_PROXY_HEADER only when it is configured.
+    uvicorn.run(app, host=host, port=port,
+                proxy_headers=bool(app.state.runtime.settings.trusted_proxy_header))
     return 0
 
 
 def _create_staff(login: str, role: str, name: str, password: str) -> int:
     from sqlmodel import Session, select
 
-    from bot.security import hash_password
+    from bot.security import check_password_strength, hash_password
     from bot.config import get_settings
     from bot.db import create_schema, make_engine
     from bot.models import StaffUser
 
-    if len(password) < 10:
-        print("error: the password must be at least 10 characters", file=sys.stderr)
+    problem = check_password_strength(password)
+    if problem:
+        print(f"error: password refused: {problem} (at least 12 characters, not a common "
+              "password, keyboard pattern or repeated character)", file=sys.stderr)
         return 2
     engine = make_engine(get_settings().database_url)
     create_schema(engine)

@@ -12,8 +12,11 @@ VAR_DIR = Path("var")
 DEFAULT_DIRECTORY_PATH = Path(__file__).resolve().parents[1] / "data" / "resource_directory.yaml"
 
 
+MIN_SECRET_KEY_BYTES = 32
+
+
 class MissingSetting(RuntimeError):
-    """A setting required outside the demo is not set."""
+    """A setting required outside the demo is not set (or is too weak to use)."""
 
 
 class Settings(BaseSettings):
@@ -64,6 +67,12 @@ class Settings(BaseSettings):
     followup_claim_timeout_s: float = 120.0      # a claimed follow-up this old is reclaimed
     followup_batch_size: int = Field(50, ge=1)
     retention_every_s: float = 3600.0
+    # Staff sessions (admin/session.py): logged out after this long without a request,
+    # whatever the absolute 12 h lifetime says.
+    admin_idle_timeout_minutes: int = Field(30, ge=1, le=720)
+    # The header the TLS-terminating proxy sets to the client's address (e.g.
+    # X-Forwarded-For, X-Real-IP); the audit log reads it only when set, else the socket peer.
+    trusted_proxy_header: str = ""
 
     @property
     def city(self) -> str:
@@ -83,6 +92,10 @@ class Settings(BaseSettings):
             raise MissingSetting(
                 "missing required setting(s): " + ", ".join(missing)
                 + " (set them in the environment; `python -m bot demo` needs none)")
+        if len(self.secret_key.encode()) < MIN_SECRET_KEY_BYTES:
+            raise MissingSetting(
+                f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes long (it signs staff "
+                "sessions); generate one with: python -c 'import secrets; print(secrets.token_hex(32))'")
 
 
 @lru_cache

@@ -78,5 +78,5 @@ def run_demo(host: str, port: int, seed: bool = False) -> int:
         f"  database         : {database_url}",
         "",
     ]), flush=True)
-    uvicorn.run(service.app, host=host, port=port, log_level="warning")
+    uvicorn.run(service.app, host=host, port=port, log_level="warning", proxy_headers=False)
     return 0

@@ -176,6 +176,9 @@ class AuditLog(SQLModel, table=True):
     action: str = Field(max_length=32)
     case_id: Optional[int] = Field(default=None, foreign_key="case.id")
     detail: Optional[str] = Field(default=None, max_length=500)
+    # Where a staff request came from: TRUSTED_PROXY_HEADER when set, else the socket peer
+    # (admin/web.py); None for what the bot and the scheduler do on their own.
+    source_address: Optional[str] = Field(default=None, max_length=64)
 
 
 class Note(SQLModel, table=True):

@@ -14,7 +14,10 @@ from bot import clock
 from bot.models import StaffUser
 
 router = APIRouter()
-FAILED = "ログインIDまたはパスワードが違います。"
+# One message for every refusal (unknown login, wrong password, locked, disabled), so the
+# page does not tell which logins exist or are locked; the audit log tells them apart.
+# The page's standing hint tells everyone about the lockout rule.
+FAILED = "ログインIDまたはパスワードが違うか、このアカウントは現在ログインできません。"
 
 
 def _safe_next(target: Optional[str]) -> str:
@@ -41,13 +44,11 @@ def login(request: Request, login: str = Form(""), password: str = Form(""),
           next: str = Form("/admin/queue"), session: Session = Depends(db)):
     now = clock.now()
     staff = session.exec(select(StaffUser).where(StaffUser.login == login.strip())).first()
-    error = FAILED
     if staff is None:
         burn_time(password)
         audit(session, None, "login.failed", detail="unknown login")
     elif staff.locked_until and clock.as_utc(staff.locked_until) > now:
         burn_time(password)
-        error = f"ログインの失敗が続いたため、このアカウントは{LOCK_MINUTES}分間ロックされています。"
         audit(session, staff, "login.locked")
     elif staff.disabled:
         burn_time(password)
@@ -68,12 +69,11 @@ def login(request: Request, login: str = Form(""), password: str = Form(""),
             staff.locked_until = now + timedelta(minutes=LOCK_MINUTES)
             staff.failed_logins = 0
             audit(session, staff, "login.lockout")
-            error = f"ログインの失敗が続いたため、このアカウントは{LOCK_MINUTES}分間ロックされました。"
         else:
             audit(session, staff, "login.failed")
         session.add(staff)
     session.commit()
-    return render(request, "login.html", {"next": _safe_next(next), "error": error,
+    return render(request, "login.html", {"next": _safe_next(next), "error": FAILED,
                                           "login": login}, status_code=401)
 
 

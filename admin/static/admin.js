@@ -77,7 +77,9 @@
     update(ids(head && head.getAttribute("data-emergencies")));
 
     function refresh() {
-      fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      // X-Background: an automatic refresh is not activity (the idle timeout still runs)
+      fetch(url, { credentials: "same-origin",
+                   headers: { "Accept": "text/html", "X-Background": "1" } })
         .then(function (response) {
           if (response.status === 401) { window.location.reload(); return null; }
           return response.ok ? response.text() : null;

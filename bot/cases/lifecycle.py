@@ -59,9 +59,13 @@ def _audit(session: Session, action: str, case_id: Optional[int], *,
                          detail=(detail or None) and detail[:500]))
 
 
-def _versioned_update(session: Session, case: Case, version: int, **values: Any) -> bool:
-    """Change a case only if nobody changed it since `version` was read (staff forms)."""
-    statement = (update(Case).where(col(Case.id) == case.id, col(Case.version) == version)
+def _versioned_update(session: Session, case: Case, version: int, current: CaseStatus,
+                      **values: Any) -> bool:
+    """Change a case only if nobody changed it since `version` was read (staff forms) and
+    its status is still `current`, the status checked and written to the audit log as the
+    previous state: the entry is true even if the row loaded for the request was stale."""
+    statement = (update(Case).where(col(Case.id) == case.id, col(Case.version) == version,
+                                    col(Case.status) == current)
                  .values(version=Case.version + 1, **values))
     return bool(session.exec(statement).rowcount == 1)
 
@@ -139,7 +143,7 @@ def take(session: Session, case: Case, *, staff: StaffUser, version: int) -> boo
     values: dict[str, Any] = {"assignee_id": staff.id}
     if current == CaseStatus.WAITING:
         values["status"] = CaseStatus.OPEN
-    if not _versioned_update(session, case, version, **values):
+    if not _versioned_update(session, case, version, current, **values):
         return False
     _audit(session, "case.take", case.id, staff_id=staff.id)
     return True
@@ -155,7 +159,7 @@ def assign(session: Session, case: Case, *, staff: StaffUser, assignee: Optional
     if not assignee and current == CaseStatus.OPEN:
         values["status"] = CaseStatus.WAITING
         values["queued_at"] = case.queued_at or now or clock.now()
-    if not _versioned_update(session, case, version, **values):
+    if not _versioned_update(session, case, version, current, **values):
         return False
     _audit(session, "case.assign", case.id, staff_id=staff.id,
            detail=f"assignee={assignee.login if assignee else 'none'}")
@@ -173,7 +177,7 @@ def staff_reply(session: Session, case: Case, *, staff: StaffUser, version: int,
         values["assignee_id"] = staff.id
     if case.first_response_at is None:
         values["first_response_at"] = now or clock.now()
-    if not _versioned_update(session, case, version, **values):
+    if not _versioned_update(session, case, version, current, **values):
         return False
     _audit(session, "case.reply", case.id, staff_id=staff.id,
            detail=f"outbox={','.join(str(i) for i in outbox_ids)}")
@@ -185,7 +189,7 @@ def close(session: Session, case: Case, *, staff: StaffUser, version: int, reaso
     current = _check(case, "close")
     values = {"status": CaseStatus.CLOSED, "close_reason": reason,
               "closed_at": now or clock.now(), "referred_agency": referred_agency}
-    if not _versioned_update(session, case, version, **values):
+    if not _versioned_update(session, case, version, current, **values):
         return False
     _status_audit(session, case, staff, current, CaseStatus.CLOSED, reason, referred_agency)
     return True
@@ -214,7 +218,7 @@ def _staff_resume(session: Session, case: Case, transition: str, target: CaseSta
         values["assignee_id"] = staff.id
     if case.queued_at is None:
         values["queued_at"] = now
-    if not _versioned_update(session, case, version, **values):
+    if not _versioned_update(session, case, version, current, **values):
         return False
     _status_audit(session, case, staff, current, target, None, referred_agency)
     return True

@@ -27,7 +27,7 @@ class LiveServer:
         self.port = port or free_port()
         self.server = uvicorn.Server(uvicorn.Config(
             app, host=host, port=self.port, log_level="warning", access_log=False,
-            lifespan="on"))
+            lifespan="on", proxy_headers=False))   # the client address is the socket peer
         self.thread = threading.Thread(target=self.server.run, daemon=True,
                                        name=f"liveserver-{self.port}")
 

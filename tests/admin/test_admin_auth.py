@@ -1,14 +1,16 @@
 """Login, sessions, lockout, roles and CSRF on the staff pages."""
 from __future__ import annotations
 
+import re
 
 import httpx
 from sqlmodel import Session, select
 
+from admin.routes.auth import FAILED
 from admin.session import COOKIE_NAME
 from bot import clock
 from bot.models import AdminSession, AuditLog, StaffUser
-from helpers import PASSWORD, AdminClient, make_case, make_staff
+from helpers import CSRF_RE, PASSWORD, AdminClient, make_case, make_staff
 
 
 def test_login_sets_a_signed_httponly_samesite_cookie_and_a_new_session(service):
@@ -63,11 +65,11 @@ def test_wrong_password_is_refused_and_ten_failures_lock_for_fifteen_minutes(ser
     clock.set_clock(frozen)
     for _ in range(9):
         response = client.login("aoki", "wrong password")
-        assert response.status_code == 401 and "違います" in response.text
+        assert response.status_code == 401 and FAILED in response.text
     response = client.login("aoki", "wrong password")
-    assert "ロック" in response.text
+    assert response.status_code == 401 and FAILED in response.text
     response = client.login("aoki", PASSWORD)                 # right password, still locked
-    assert response.status_code == 401 and "ロック" in response.text
+    assert response.status_code == 401 and FAILED in response.text
     frozen.advance(minutes=14)
     assert client.login("aoki", PASSWORD).status_code == 401
     frozen.advance(minutes=2)
@@ -77,6 +79,35 @@ def test_wrong_password_is_refused_and_ten_failures_lock_for_fifteen_minutes(ser
         assert staff.failed_logins == 0
         actions = [a.action for a in session.exec(select(AuditLog))]
         assert "login.lockout" in actions and actions.count("login.failed") == 9
+
+
+def test_one_message_for_unknown_wrong_locked_and_disabled_logins(service):
+    """The page never tells which logins exist or are locked (the audit log does)."""
+    make_staff(service.engine, "aoki")
+    disabled_id = make_staff(service.engine, "ueda")
+    with Session(service.engine) as session:
+        staff = session.get(StaffUser, disabled_id)
+        staff.disabled = True
+        session.add(staff)
+        session.commit()
+    client = AdminClient(service.base_url)
+    for _ in range(10):
+        client.login("aoki", "wrong password")
+    pages = {"unknown": client.login("nobody", "wrong password"),
+             "wrong": AdminClient(service.base_url).login("ueda", "wrong password"),
+             "locked": client.login("aoki", PASSWORD),
+             "disabled": client.login("ueda", PASSWORD)}
+    bodies = set()
+    for name, response in pages.items():
+        assert response.status_code == 401, name
+        assert FAILED in response.text and "ロックされ" not in response.text.replace(
+            "アカウントは15分間ロックされます", ""), name      # only the page's standing hint
+        body = response.text.replace(CSRF_RE.search(response.text).group(1), "")
+        bodies.add(re.sub(r'name="login"[^>]*value="[^"]*"', "", body))
+    assert len(bodies) == 1                  # the same page, but for the login typed in
+    with Session(service.engine) as session:
+        actions = [a.action for a in session.exec(select(AuditLog))]
+    assert {"login.lockout", "login.locked", "login.failed"} <= set(actions)
 
 
 def test_unknown_and_disabled_accounts_cannot_log_in(service):
@@ -172,3 +203,40 @@ def test_session_expires_after_its_lifetime(service):
     assert client.get("/admin/queue").status_code == 200
     frozen.advance(hours=12, minutes=1)
     assert client.get("/admin/queue").status_code == 303
+
+
+def test_session_ends_after_thirty_idle_minutes_whatever_the_absolute_lifetime(service):
+    make_staff(service.engine, "aoki")
+    client = AdminClient(service.base_url)
+    frozen = clock.FrozenClock(clock.now())
+    clock.set_clock(frozen)
+    client.login("aoki")
+    assert service.runtime.settings.admin_idle_timeout_minutes == 30
+    for _ in range(4):                                # active for two hours: stays logged in
+        frozen.advance(minutes=29)
+        assert client.get("/admin/queue").status_code == 200
+    frozen.advance(minutes=29)                        # the queue's automatic refresh is no activity
+    background = {"X-Background": "1"}
+    assert client.get("/admin/queue/fragment", headers=background).status_code == 200
+    frozen.advance(minutes=2)
+    assert client.get("/admin/queue/fragment", headers=background).status_code == 401
+    assert client.get("/admin/queue").status_code == 303
+    with Session(service.engine) as session:
+        assert session.exec(select(AdminSession)).all() == []     # the row is gone
+    assert client.login("aoki").status_code == 303
+
+
+def test_idle_timeout_is_a_setting(service):
+    make_staff(service.engine, "aoki")
+    client = AdminClient(service.base_url)
+    frozen = clock.FrozenClock(clock.now())
+    clock.set_clock(frozen)
+    client.login("aoki")
+    service.runtime.settings.admin_idle_timeout_minutes = 5
+    try:
+        frozen.advance(minutes=4)
+        assert client.get("/admin/queue").status_code == 200
+        frozen.advance(minutes=5, seconds=1)
+        assert client.get("/admin/queue").status_code == 303
+    finally:
+        service.runtime.settings.admin_idle_timeout_minutes = 30

@@ -63,3 +63,18 @@ def test_admin_input_is_checked_and_cannot_lock_themselves_out(service):
     assert admin.get("/admin/staff").status_code == 200
     page = admin.get("/admin/staff").text
     assert "password_hash" not in page and "$argon2" not in page
+
+
+def test_admin_page_refuses_short_and_common_passwords_with_a_clear_message(service):
+    make_staff(service.engine, "boss", role="admin")
+    admin = AdminClient(service.base_url)
+    admin.login("boss")
+    for password, message in (("abcdefghij1", "12文字以上"), ("Password2026!", "よく使われる"),
+                              ("qwertyuiop12", "よく使われる"), ("zzzzzzzzzzzzzz", "よく使われる")):
+        response = admin.post("/admin/staff", {"login": "weak", "role": "staff", "password": password})
+        assert response.status_code == 400 and message in response.text, password
+    with Session(service.engine) as session:
+        assert session.exec(select(StaffUser).where(StaffUser.login == "weak")).first() is None
+    assert admin.post("/admin/staff", {"login": "weak", "role": "staff",
+                                       "password": "tQ7-vanilla-orbit"}).status_code == 200
+    assert AdminClient(service.base_url).login("weak", "tQ7-vanilla-orbit").status_code == 303

@@ -32,6 +32,14 @@ def test_serve_exits_with_a_clear_message_when_settings_are_missing(tmp_path):
     assert "LINE_CHANNEL_SECRET" in result.stderr and "SECRET_KEY" in result.stderr
 
 
+def test_serve_exits_with_a_clear_message_when_the_secret_key_is_short(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "LINE_CHANNEL_SECRET": "s",
+           "LINE_CHANNEL_ACCESS_TOKEN": "t", "SECRET_KEY": "abc"}
+    result = run_bot("serve", "--port", "1", env=env)
+    assert result.returncode == 2
+    assert "SECRET_KEY must be at least 32 bytes" in result.stderr
+
+
 def test_create_staff_reads_the_password_from_stdin(tmp_path):
     url = f"sqlite:///{tmp_path}/staff.db"
     result = run_bot("create-staff", "--login", "sato", "--role", "admin", "--password-stdin",
@@ -50,7 +58,10 @@ def test_create_staff_reads_the_password_from_stdin(tmp_path):
 def test_create_staff_refuses_a_short_password(tmp_path):
     result = run_bot("create-staff", "--login", "x", "--password-stdin",
                      env={"DATABASE_URL": f"sqlite:///{tmp_path}/s.db"}, stdin="short\n")
-    assert result.returncode == 2 and "10 characters" in result.stderr
+    assert result.returncode == 2 and "12 characters" in result.stderr
+    common = run_bot("create-staff", "--login", "x", "--password-stdin",
+                     env={"DATABASE_URL": f"sqlite:///{tmp_path}/s.db"}, stdin="Password2026!\n")
+    assert common.returncode == 2 and "common password" in common.stderr
 
 
 def test_demo_serves_the_phone_page_the_admin_and_the_terms(tmp_path):

@@ -82,6 +82,28 @@ def test_staff_transitions_are_conditional_on_the_version(session, resident, sta
     assert audit(session)[-1] == ("case.status", "open->closed reason=info")
 
 
+def test_the_audit_entry_holds_the_status_the_case_really_had(session, resident, staff):
+    """open -> pending is logged as such, and a request holding a stale row (here: it
+    still reads pending) cannot log `pending->pending`: its update is refused instead."""
+    case = lifecycle.ensure_case(session, resident.id)
+    session.flush()
+    assert lifecycle.reopen(session, case, staff=staff, version=case.version)
+    case = fresh(session, case)
+    assert lifecycle.pend(session, case, staff=staff, version=case.version)
+    assert audit(session)[-1] == ("case.status", "open->pending")
+    case = fresh(session, case)
+    assert lifecycle.reopen(session, case, staff=staff, version=case.version)
+    stale = fresh(session, case)
+    session.expunge(stale)
+    stale.status = CaseStatus.PENDING            # what an out-of-date copy of the row says
+    assert not lifecycle.pend(session, stale, staff=staff, version=stale.version)
+    assert audit(session)[-1] == ("case.status", "pending->open")
+    case = fresh(session, case)
+    assert case.status == "open"
+    assert lifecycle.pend(session, case, staff=staff, version=case.version)
+    assert audit(session)[-1] == ("case.status", "open->pending")
+
+
 def test_unassigning_an_open_case_puts_it_back_in_the_queue(session, resident, staff):
     case = lifecycle.ensure_case(session, resident.id)
     session.flush()
