@@ -221,11 +221,17 @@ def bar_chart(items: list[tuple[str, int]], title: str, color: str = "#1f77b4") 
     return Markup("".join(parts))
 
 
+MONTH_YEARS = (2000, 2099)        # the months the statistics can be asked for
+
+
 def parse_month(value: Optional[str]) -> Optional[str]:
+    """`YYYY-MM` normalised, or None when it is not a month within MONTH_YEARS."""
     if not value:
         return None
     try:
         parsed = date.fromisoformat(value + "-01")
     except ValueError:
+        return None
+    if not MONTH_YEARS[0] <= parsed.year <= MONTH_YEARS[1]:
         return None
     return f"{parsed.year:04d}-{parsed.month:02d}"

@@ -13,7 +13,7 @@ from linebot.v3 import WebhookParser
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from bot import clock
+from bot import clock, webguard
 from bot.config import Settings, get_settings
 from bot.db import create_schema, make_engine
 from bot.directory import Directory, get_directory
@@ -92,6 +92,7 @@ def create_app(settings: Optional[Settings] = None, *, engine: Optional[Engine] 
 
     app = FastAPI(title="くらしの相談LINE", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.runtime = runtime
+    webguard.install(app, settings.public_base_url)    # headers, 400 for bad parameters, 500
     parser = WebhookParser(settings.line_channel_secret)
     app.include_router(build_router(parser, engine, on_stored=worker.wake))
 

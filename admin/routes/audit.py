@@ -1,13 +1,12 @@
 """The audit log (admins only; read-only: there is no route that edits or deletes it)."""
 from __future__ import annotations
 
-from typing import Optional
-
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from admin.queue_data import staff_names
+from admin.params import AuditAction, Page
 from admin.web import db, render, require_admin
 from bot.models import AuditLog, Case, Resident, StaffUser
 
@@ -16,7 +15,7 @@ PAGE_SIZE = 100
 
 
 @router.get("/admin/audit")
-def audit_page(request: Request, page: int = 1, action: Optional[str] = None,
+def audit_page(request: Request, page: Page = 1, action: AuditAction = None,
                staff: StaffUser = Depends(require_admin), session: Session = Depends(db)):
     page = max(1, page)
     query = select(AuditLog)

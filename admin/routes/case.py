@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from admin import labels
 from admin.case_data import agency_names, conversation, suggested_windows
 from admin.queue_data import staff_names, waiting_seconds
+from admin.params import RowId, Version, row_id
 from admin.web import audit, db, redirect, render, require_staff
 from bot import clock
 from bot.line import linemsg
@@ -87,14 +88,14 @@ def _back(request: Request, case: Case, notice: str):
 
 
 @router.get("/admin/cases/{case_id}")
-def case_page(request: Request, case_id: int, notice: Optional[str] = None,
+def case_page(request: Request, case_id: RowId, notice: Optional[str] = None,
               staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
     case = _case(session, case_id)
     return _page(request, session, staff, case, notice=NOTICES.get(notice or ""), log_view=True)
 
 
 @router.post("/admin/cases/{case_id}/take")
-def take(request: Request, case_id: int, version: int = Form(...),
+def take(request: Request, case_id: RowId, version: Version,
          staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
     case = _case(session, case_id)
     if not lifecycle.take(session, case, staff=staff, version=version):
@@ -104,12 +105,13 @@ def take(request: Request, case_id: int, version: int = Form(...),
 
 
 @router.post("/admin/cases/{case_id}/assign")
-def assign(request: Request, case_id: int, version: int = Form(...), assignee_id: str = Form(""),
+def assign(request: Request, case_id: RowId, version: Version, assignee_id: str = Form(""),
            staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
     case = _case(session, case_id)
     target: Optional[StaffUser] = None
     if assignee_id:
-        target = session.get(StaffUser, int(assignee_id)) if assignee_id.isdigit() else None
+        target_id = row_id(assignee_id)
+        target = session.get(StaffUser, target_id) if target_id else None
         if target is None or target.disabled:
             return _page(request, session, staff, case, status_code=400,
                          error="その職員には割り当てられません。")
@@ -120,7 +122,7 @@ def assign(request: Request, case_id: int, version: int = Form(...), assignee_id
 
 
 @router.post("/admin/cases/{case_id}/reply")
-def reply(request: Request, case_id: int, version: int = Form(...), text: str = Form(""),
+def reply(request: Request, case_id: RowId, version: Version, text: str = Form(""),
           confirm_other: str = Form(""),
           staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
     case = _case(session, case_id)
@@ -161,7 +163,7 @@ def reply(request: Request, case_id: int, version: int = Form(...), text: str = 
 
 
 @router.post("/admin/cases/{case_id}/note")
-def add_note(request: Request, case_id: int, text: str = Form(""),
+def add_note(request: Request, case_id: RowId, text: str = Form(""),
              staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
     case = _case(session, case_id)
     body = text.strip()
@@ -175,7 +177,7 @@ def add_note(request: Request, case_id: int, text: str = Form(""),
 
 
 @router.post("/admin/cases/{case_id}/status")
-def change_status(request: Request, case_id: int, version: int = Form(...),
+def change_status(request: Request, case_id: RowId, version: Version,
                   status: str = Form(...), close_reason: str = Form(""),
                   referred_agency: str = Form(""),
                   staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):

@@ -8,6 +8,7 @@ from typing import Optional
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from sqlmodel import Session, select
 
+from admin.params import RowId
 from admin.web import TEMPLATES, audit, db, redirect, render, require_staff
 from bot import clock, followups
 from bot.followups import store
@@ -68,7 +69,7 @@ def followup_list(request: Request, notice: str = "", staff: StaffUser = Depends
 
 
 @router.post("/admin/cases/{case_id}/followups")
-def schedule(request: Request, case_id: int, due_at: str = Form(""), template: str = Form("checkin"),
+def schedule(request: Request, case_id: RowId, due_at: str = Form(""), template: str = Form("checkin"),
              text: str = Form(""), next_page: str = Form("case"),
              staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
     if session.get(Case, case_id) is None:
@@ -89,7 +90,7 @@ def schedule(request: Request, case_id: int, due_at: str = Form(""), template: s
 
 
 @router.post("/admin/followups/{followup_id}/reschedule")
-def reschedule(request: Request, followup_id: int, due_at: str = Form(""),
+def reschedule(request: Request, followup_id: RowId, due_at: str = Form(""),
                past_budget: str = Form(""), next_page: str = Form("list"),
                staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
     settings = request.app.state.runtime.settings
@@ -106,7 +107,7 @@ def reschedule(request: Request, followup_id: int, due_at: str = Form(""),
 
 
 @router.post("/admin/followups/{followup_id}/cancel")
-def cancel(request: Request, followup_id: int, next_page: str = Form("list"),
+def cancel(request: Request, followup_id: RowId, next_page: str = Form("list"),
            staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
     try:
         row = followups.cancel(session, followup_id)

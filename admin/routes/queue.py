@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
+from admin.params import Page, RefreshSeconds
 from admin.queue_data import (MAX_PAGE_SIZE, PAGE_SIZE, TABS, queue_page, tab_counts,
                               waiting_emergencies)
 from admin.web import db, render, require_staff, require_staff_api, secure
@@ -41,8 +42,8 @@ def _queue_context(request: Request, session: Session, staff: StaffUser, tab: st
 
 
 @router.get("/admin/queue")
-def queue_view(request: Request, tab: str = "waiting", page: int = 1,
-               refresh: float | None = None,
+def queue_view(request: Request, tab: str = "waiting", page: Page = 1,
+               refresh: RefreshSeconds = None,
                staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
     context = _queue_context(request, session, staff, _tab(tab), page)
     context["refresh_ms"] = _refresh_ms(refresh)
@@ -50,7 +51,7 @@ def queue_view(request: Request, tab: str = "waiting", page: int = 1,
 
 
 @router.get("/admin/queue/fragment")
-def queue_fragment(request: Request, tab: str = "waiting", page: int = 1,
+def queue_fragment(request: Request, tab: str = "waiting", page: Page = 1,
                    staff: StaffUser = Depends(require_staff_api), session: Session = Depends(db)):
     """The part of the queue page that refreshes itself (rows, counts, alert data)."""
     return render(request, "_queue_body.html",
@@ -58,7 +59,7 @@ def queue_fragment(request: Request, tab: str = "waiting", page: int = 1,
 
 
 @router.get("/admin/api/queue")
-def queue_api(request: Request, tab: str = "waiting", page: int = 1,
+def queue_api(request: Request, tab: str = "waiting", page: Page = 1,
               per_page: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
               staff: StaffUser = Depends(require_staff_api), session: Session = Depends(db)):
     """One page of a tab (`page`, `per_page` ≤ 200); `total` and `pages` tell what is left."""

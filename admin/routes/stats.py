@@ -3,21 +3,32 @@ from __future__ import annotations
 
 from typing import Optional
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from admin import labels
-from admin.stats_data import bar_chart, compute, default_range, parse_month, stacked_month_chart, to_csv
+from admin.stats_data import (MONTH_YEARS, bar_chart, compute, default_range, parse_month,
+                              stacked_month_chart, to_csv)
 from admin.web import audit, db, render, require_staff, secure
 from bot.models import StaffUser
 
 router = APIRouter()
 
 
+def _month(name: str, value: Optional[str], default: str) -> str:
+    if not value:
+        return default
+    month = parse_month(value)
+    if month is None:
+        low, high = MONTH_YEARS
+        raise HTTPException(400, f"{name}: a month YYYY-MM between {low}-01 and {high}-12")
+    return month
+
+
 def _range(first: Optional[str], last: Optional[str]) -> tuple[str, str]:
     default_first, default_last = default_range()
-    first, last = parse_month(first) or default_first, parse_month(last) or default_last
+    first, last = _month("first", first, default_first), _month("last", last, default_last)
     return (first, last) if first <= last else (last, first)
 
 

@@ -34,12 +34,7 @@ def build_router(parser: WebhookParser, engine: Engine,
         signature = request.headers.get("x-line-signature")
         if not signature:
             raise HTTPException(400, "missing x-line-signature")
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            raise HTTPException(400, "body too large")      # refused before it is read
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:                       # chunked or mis-declared
-            raise HTTPException(400, "body too large")
+        body = await read_limited(request, MAX_BODY_BYTES)
         events = parse_events(parser, body, signature)
         if events:
             await run_in_threadpool(with_db_retry, lambda: store_events(engine, events))
@@ -47,6 +42,21 @@ def build_router(parser: WebhookParser, engine: Engine,
         return {}
 
     return router
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The body, counted as it arrives: 413 as soon as it is known to exceed `limit` (from
+    Content-Length before anything is read, or while a chunked body streams in), so memory
+    never holds more than `limit` plus one chunk whatever the sender declares."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, "body too large")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise HTTPException(413, "body too large")
+    return bytes(body)
 
 
 def parse_events(parser: WebhookParser, body: bytes, signature: str) -> list[dict[str, Any]]:

@@ -105,7 +105,7 @@ def test_huge_body_is_refused_before_anything_is_stored(hostile):
     before = stored(demo)
     body = b'{"destination":"U0","events":[' + b'{"type":"x"},' * 200_000 + b'{}]}'
     response = post(client, body, signature_for(body, demo.settings.line_channel_secret))
-    assert response.status_code == 400 and stored(demo) == before
+    assert response.status_code == 413 and stored(demo) == before
 
 
 def test_five_thousand_emoji_are_stored(hostile):
