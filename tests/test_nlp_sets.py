@@ -15,6 +15,7 @@ from bot.nlp.result import FIELD_KEYS, RISK_LEVELS
 from bot.nlp.train import corpus_digest
 
 BLIND = CORPUS_DIR / "blind"
+SHORT_MESSAGE = 12   # characters
 REPORTED = CORPUS_DIR / "reported"
 
 
@@ -54,9 +55,10 @@ def test_a_blind_set_waiting_for_its_round_is_not_in_training(corpus):
         rows = load_file(path, writer=path.stem)
         risks = Counter(r.risk for r in rows)
         assert len(rows) >= 150 and risks["emergency"] >= 40 and risks["high"] >= 30, path.name
-        # identical short everyday messages from independent writers are not a leak; more is.
-        # (Counts only: a failure must not print a waiting blind set's messages.)
-        shared = len(trained & {r.text for r in rows})
+        # identical short everyday messages (はい, こんにちは) from independent writers are not a
+        # leak; a longer message in both is. (Counts only: a failure must not print a waiting
+        # blind set's messages.)
+        shared = len(trained & {r.text for r in rows if len(r.text) > SHORT_MESSAGE})
         assert shared <= len(rows) // 50, f"{path.name}: {shared} messages also in training"
 
 
