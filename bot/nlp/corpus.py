@@ -65,15 +65,16 @@ class Row(BaseModel):
 
 
 def load_file(path: Path, writer: str | None = None) -> list[Row]:
-    """Rows of one JSON Lines file; `writer` fills rows that do not name one (reported sets)."""
+    """Rows of one JSON Lines file; `writer` (a reported set's name) is the writer of every row,
+    whatever the set's own rows say, so cross-validation holds the whole set out together."""
     rows: list[Row] = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
             data = json.loads(line)
-            if writer is not None:
-                data.setdefault("writer", writer)
+            if writer is not None and isinstance(data, dict):
+                data["writer"] = writer
             rows.append(Row.model_validate(data))
         except (json.JSONDecodeError, ValidationError) as e:
             raise CorpusError(f"{path}:{n}: {e}") from None
