@@ -194,23 +194,24 @@ def test_every_state_changing_request_needs_the_csrf_token(service):
     assert client.get("/admin/queue").status_code == 200                # still logged in
 
 
-def test_session_expires_after_its_lifetime(service):
+def logged_in_on_a_frozen_clock(service) -> tuple[AdminClient, clock.FrozenClock]:
     make_staff(service.engine, "aoki")
     client = AdminClient(service.base_url)
     frozen = clock.FrozenClock(clock.now())
     clock.set_clock(frozen)
     client.login("aoki")
+    return client, frozen
+
+
+def test_session_expires_after_its_lifetime(service):
+    client, frozen = logged_in_on_a_frozen_clock(service)
     assert client.get("/admin/queue").status_code == 200
     frozen.advance(hours=12, minutes=1)
     assert client.get("/admin/queue").status_code == 303
 
 
 def test_session_ends_after_thirty_idle_minutes_whatever_the_absolute_lifetime(service):
-    make_staff(service.engine, "aoki")
-    client = AdminClient(service.base_url)
-    frozen = clock.FrozenClock(clock.now())
-    clock.set_clock(frozen)
-    client.login("aoki")
+    client, frozen = logged_in_on_a_frozen_clock(service)
     assert service.runtime.settings.admin_idle_timeout_minutes == 30
     for _ in range(4):                                # active for two hours: stays logged in
         frozen.advance(minutes=29)
@@ -227,11 +228,7 @@ def test_session_ends_after_thirty_idle_minutes_whatever_the_absolute_lifetime(s
 
 
 def test_idle_timeout_is_a_setting(service):
-    make_staff(service.engine, "aoki")
-    client = AdminClient(service.base_url)
-    frozen = clock.FrozenClock(clock.now())
-    clock.set_clock(frozen)
-    client.login("aoki")
+    client, frozen = logged_in_on_a_frozen_clock(service)
     service.runtime.settings.admin_idle_timeout_minutes = 5
     try:
         frozen.advance(minutes=4)
