@@ -61,9 +61,9 @@ def analyze(text: str, context: Sequence[str] = (), towns: Iterable[str] = ()) -
     risk_evidence = []
     if d.risk != "none":
         target = "risk:emergency" if d.risk == "emergency" else "risk:high"
-        risk_evidence = once(list(rules.risk_evidence if rules.risk != "none" else [])
-                             + [s for s in strongest_words(model, norm, tokens, target, "risk:none")])
-        risk_evidence = [s for s in risk_evidence if s.start >= 0]
+        rule_spans = rules.risk_evidence if rules.risk != "none" else []
+        risk_evidence = [s for s in once([*rule_spans, *strongest_words(model, norm, tokens, target, "risk:none")])
+                         if s.start >= 0]   # rule spans in earlier messages have no offsets here
     patterns = find_patterns(norm.text, set(d.fields))
     reasons = []
     if d.risk != "none":

@@ -36,15 +36,19 @@ def model_level(p_emergency: float, p_at_risk: float, t: dict[str, float]) -> in
     return 0
 
 
+def asks(level: int, p_emergency: float, t: dict[str, float]) -> bool:
+    """Asked directly: everything read as high (gatekeepers ask whenever danger is suspected),
+    and calm readings whose emergency probability is in the grey band."""
+    return level == 1 or (level == 0 and p_emergency >= t["ask"])
+
+
 def decide(alone: Scores, joined: Scores | None, floor: int, t: dict[str, float]) -> Decision:
     readings = [alone] + ([joined] if joined is not None else [])
     p_em = max(s.p_emergency for s in readings)
     p_at = max(s.p_at_risk for s in readings)
     level_m = model_level(p_em, p_at, t)
     level = max(level_m, floor)
-    # asked: everything read as high (gatekeepers ask whenever danger is suspected), and calm
-    # readings whose emergency probability is in the grey band
-    ask = level == 1 or (level == 0 and p_em >= t["ask"])
+    ask = asks(level, p_em, t)
     review = level == 0 and not ask and p_at >= t["review"]
     # fields: what this message asks about (an area answer after a need is not a new need)
     chosen = sorted((f for f in FIELD_KEYS if alone.p_fields[f] >= t["field:" + f]), key=lambda f: -alone.p_fields[f])

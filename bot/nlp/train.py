@@ -25,6 +25,7 @@ import numpy as np
 from scipy import sparse
 
 from .analyzer import model_inputs
+from .combine import asks
 from .corpus import Row
 from .floor import floor_level
 from .model import OUTPUTS, LinearModel
@@ -245,7 +246,7 @@ def cv_report(exs: Sequence[Example], p: Probs, t: dict[str, float]) -> dict:
     for i, e in enumerate(exs):
         fields = [f for j, f in enumerate(FIELD_KEYS) if p.p_fields[i, j] >= t["field:" + f]]
         pred[e.row.id] = {"fields": fields, "risk": RISK_LEVELS[lv[i]],
-                          "ask": bool(lv[i] == 1 or (lv[i] == 0 and p.p_em[i] >= t["ask"])),
+                          "ask": asks(int(lv[i]), float(p.p_em[i]), t),
                           "handoff": bool(lv[i] > 0 or p.p_handoff[i] >= t["handoff"])}
     return score(gold, pred)
 

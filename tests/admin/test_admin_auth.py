@@ -81,15 +81,18 @@ def test_wrong_password_is_refused_and_ten_failures_lock_for_fifteen_minutes(ser
         assert "login.lockout" in actions and actions.count("login.failed") == 9
 
 
-def test_one_message_for_unknown_wrong_locked_and_disabled_logins(service):
-    """The page never tells which logins exist or are locked (the audit log does)."""
-    make_staff(service.engine, "aoki")
-    disabled_id = make_staff(service.engine, "ueda")
-    with Session(service.engine) as session:
-        staff = session.get(StaffUser, disabled_id)
+def disable(engine, staff_id: int) -> None:
+    with Session(engine) as session:
+        staff = session.get(StaffUser, staff_id)
         staff.disabled = True
         session.add(staff)
         session.commit()
+
+
+def test_one_message_for_unknown_wrong_locked_and_disabled_logins(service):
+    """The page never tells which logins exist or are locked (the audit log does)."""
+    make_staff(service.engine, "aoki")
+    disable(service.engine, make_staff(service.engine, "ueda"))
     client = AdminClient(service.base_url)
     for _ in range(10):
         client.login("aoki", "wrong password")
@@ -111,12 +114,7 @@ def test_one_message_for_unknown_wrong_locked_and_disabled_logins(service):
 
 
 def test_unknown_and_disabled_accounts_cannot_log_in(service):
-    staff_id = make_staff(service.engine, "aoki")
-    with Session(service.engine) as session:
-        staff = session.get(StaffUser, staff_id)
-        staff.disabled = True
-        session.add(staff)
-        session.commit()
+    disable(service.engine, make_staff(service.engine, "aoki"))
     client = AdminClient(service.base_url)
     assert client.login("aoki").status_code == 401
     assert client.login("nobody").status_code == 401
