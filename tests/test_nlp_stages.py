@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from bot.nlp.combine import decide
-from bot.nlp.corpus import CorpusError, Row, load_file
+from bot.nlp.corpus import CorpusError, Row, load_corpus, load_file
 from bot.nlp.evidence import once
 from bot.nlp.features import folded_surface, text_features
+from bot.nlp.floor import floor_level
 from bot.nlp.model import OUTPUTS, LinearModel, Scores
 from bot.nlp.normalize import normalize
 from bot.nlp.result import FIELD_KEYS, Span
@@ -129,6 +130,25 @@ def test_combine_takes_the_higher_of_model_and_floor():
     d = decide(_scores(0.01, 0.01), None, 2, T)
     assert d.by_floor
     assert decide(_scores(0.9, 0.05), None, 0, T).risk == "emergency"
+
+
+def test_the_floor_is_near_certain_on_the_whole_corpus():
+    """The floor overrides the model, so every corpus row it floors must be a labelled emergency
+    (ids only on failure: the texts of reported sets stay out of the terminal)."""
+    rows = load_corpus()
+    floored = [r for r in rows if floor_level(r.text, r.context)[0] == 2]
+    assert len(floored) >= 50
+    assert [r.id for r in floored if r.risk != "emergency"] == []
+
+
+@pytest.mark.parametrize("text, level", [
+    ("父が呼んでも起きない、息をしていないみたい", 2),
+    ("母の手が冷たくなってる、どうしよう", 2),
+    ("今日は死ぬごたる忙しさやった", 0),           # a comparison (Kyushu), not an intent
+    ("今日習った「しぬ」と「なくなる」はどう違いますか", 0),   # a learner's question about a word
+])
+def test_floor_readings(text, level):
+    assert floor_level(text)[0] == level
 
 
 def test_a_split_emergency_counts_and_a_calm_last_message_does_not_lower_it():
