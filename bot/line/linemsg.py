@@ -17,6 +17,8 @@ POSTBACK_DATA_MAX = 300
 URI_MAX = 1000
 CAROUSEL_BUBBLES_MAX = 12
 MESSAGES_PER_REQUEST = 5
+SENDER_NAME_MAX = 20
+SENDER_ICON_URL_MAX = 2000
 
 Message = dict[str, Any]
 
@@ -87,6 +89,15 @@ def flex(alt_text: str, contents: dict[str, Any]) -> Message:
 
 def carousel(bubbles: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "carousel", "contents": list(bubbles)[:CAROUSEL_BUBBLES_MAX]}
+
+
+def with_sender(messages: Iterable[Message], name: str, icon_url: str | None) -> list[Message]:
+    """The messages shown under another name and icon (LINE's `sender`). An icon URL too
+    long to send is left out: the name alone still marks who wrote."""
+    sender = {"name": clip(name, SENDER_NAME_MAX)}
+    if icon_url and len(icon_url) <= SENDER_ICON_URL_MAX:
+        sender["iconUrl"] = icon_url
+    return [{**message, "sender": dict(sender)} for message in messages]
 
 
 def _postback_data(data: str) -> str:
