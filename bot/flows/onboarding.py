@@ -28,10 +28,12 @@ def greet(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action
 
 def terms_message(ctx: FlowContext) -> dict[str, Any]:
     body = say("onboarding.terms", retention_days=ctx.retention_days, terms_url=ctx.terms_url)
-    return linemsg.text(body, [
-        linemsg.quick_postback(say("onboarding.consent_button_yes"), "a=consent&v=yes"),
-        linemsg.quick_postback(say("onboarding.consent_button_no"), "a=consent&v=no"),
-    ])
+    return linemsg.text(body, consent_quick_replies())
+
+
+def consent_quick_replies() -> list[dict[str, Any]]:
+    return [linemsg.quick_postback(say("onboarding.consent_button_yes"), "a=consent&v=yes"),
+            linemsg.quick_postback(say("onboarding.consent_button_no"), "a=consent&v=no")]
 
 
 def _chosen(inbound: Inbound, question: str, options: dict[str, str]) -> str | None:
