@@ -187,7 +187,7 @@ def is_menu_postback(inbound: Inbound) -> bool:
 
 
 def menu_action(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
-    """相談する / 近くの窓口 / スタッフと話す / 緊急のとき / 使い方・プライバシー.
+    """相談する / 近くの窓口 / 相談員と話す / 緊急のとき / 使い方・プライバシー.
     Before terms consent: the emergency numbers, the help and the windows still answer;
     talking to staff and consulting need the consent first (nothing is stored without it)."""
     wants = inbound.data.get("a")

@@ -83,8 +83,13 @@ def quick_location(label: str) -> dict[str, Any]:
     return {"type": "action", "action": {"type": "location", "label": clip(label, QUICK_REPLY_LABEL_MAX)}}
 
 
-def flex(alt_text: str, contents: dict[str, Any]) -> Message:
-    return {"type": "flex", "altText": clip(alt_text, ALT_TEXT_MAX), "contents": contents}
+def flex(alt_text: str, contents: dict[str, Any],
+         quick_replies: list[dict[str, Any]] | None = None) -> Message:
+    message: Message = {"type": "flex", "altText": clip(alt_text, ALT_TEXT_MAX),
+                        "contents": contents}
+    if quick_replies:
+        message["quickReply"] = {"items": quick_replies[:QUICK_REPLY_ITEMS_MAX]}
+    return message
 
 
 def carousel(bubbles: Iterable[dict[str, Any]]) -> dict[str, Any]:
