@@ -24,8 +24,8 @@ def terms_card(terms_url: str, retention_days: int,
     body = ([_text(say("onboarding.terms_title"), weight="bold", size="lg")]
             + [_text(point, size="sm") for point in points if point.strip()]
             + [_text(say("onboarding.terms_question"), weight="bold", size="md", margin="lg")])
-    styles = ["primary"] + ["secondary"] * (len(answers) - 1)
-    footer = [_button(action, style) for action, style in zip(answers, styles)]
+    footer = [_button(action, "primary" if i == 0 else "secondary")
+              for i, action in enumerate(answers)]
     read = linemsg.uri_action(say("onboarding.terms_read"), terms_url)
     if read is not None:
         footer.append(_button(read, "link"))
