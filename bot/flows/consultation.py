@@ -125,6 +125,7 @@ def _button_typed(typed: str) -> str | None:
     """The quick-reply labels, when typed (or sent by an older client) instead of tapped."""
     labels = {say("consultation.button_staff"): "staff", say("consultation.button_more"): "more",
               say("consultation.button_fine"): "fine"}
+    labels.update(dict.fromkeys(say("consultation.button_staff_typed").split("|"), "staff"))
     return labels.get(typed)
 
 
