@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -78,5 +80,29 @@ def run_demo(host: str, port: int, seed: bool = False) -> int:
         f"  database         : {database_url}",
         "",
     ]), flush=True)
+    threading.Thread(target=install_rich_menu, args=(service, base_url), daemon=True,
+                     name="demo-richmenu").start()
     uvicorn.run(service.app, host=host, port=port, log_level="warning", proxy_headers=False)
     return 0
+
+
+def install_rich_menu(service: DemoService, base_url: str, timeout: float = 60.0) -> None:
+    """Once the demo answers, set the rich menu on its emulator as `python -m bot richmenu`
+    would on LINE, so the phone page draws it."""
+    import httpx
+
+    from bot.line import richmenu
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    try:
+        richmenu.install(service.settings.line_api_host,
+                         service.settings.line_channel_access_token)
+    except richmenu.FontNotFound as error:
+        print(f"note: the phone page shows no rich menu: {error}", flush=True)

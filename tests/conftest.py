@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -78,3 +79,43 @@ def frozen() -> Iterator[FrozenClock]:
     clock.set_clock(frozen_clock)
     yield frozen_clock
     clock.set_clock(None)
+
+
+# A real browser (browser tests: tests/admin/test_browser_admin.py, tests/service/test_browser_phone.py)
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+               "--disable-background-networking", "--disable-component-update", "--no-first-run",
+               "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
+
+
+@pytest.fixture
+def chromium():
+    """Debian's Chromium driven by Playwright; skipped where missing, except under CI=true."""
+    if not Path(CHROMIUM).exists():
+        reason = f"no system Chromium at {CHROMIUM} (install Debian's chromium package)"
+        if IN_CI:
+            pytest.fail(reason + " — CI=true: browser tests must run")
+        pytest.skip(reason)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:
+        if IN_CI:
+            pytest.fail(f"playwright is not installed: {error}")
+        pytest.skip(f"playwright is not installed: {error}")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def sqlite_service(tmp_path) -> Iterator[Service]:
+    """The service on SQLite only: a browser adds the rendering, not the database."""
+    service, server = start_service(f"sqlite:///{tmp_path / 'browser.db'}")
+    try:
+        yield service
+    finally:
+        server.stop()
+        clock.set_clock(None)

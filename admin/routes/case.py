@@ -12,7 +12,7 @@ from admin.queue_data import staff_names, waiting_seconds
 from admin.params import RowId, Version, row_id
 from admin.web import audit, db, redirect, render, require_staff
 from bot import clock
-from bot.line import linemsg
+from bot.line import linemsg, staff_voice
 from bot.cases import CaseStatus, lifecycle
 from bot.models import CannedReply, Case, FollowUp, Note, Resident, StaffUser
 from bot.line.outbox import enqueue
@@ -146,8 +146,10 @@ def reply(request: Request, case_id: RowId, version: Version, text: str = Form("
                      error="相談者がブロック中のため、返信は届きません。")
     if case.assignee_id not in (None, staff.id) and confirm_other != "yes":
         return _page(request, session, staff, case, draft=text, confirm_reply=True)
-    rows = enqueue(session, resident, [linemsg.text(body)], purpose="staff", case_id=case.id,
-                   staff_id=staff.id, retry_hours=request.app.state.runtime.settings.outbox_retry_hours)
+    settings = request.app.state.runtime.settings
+    messages = staff_voice.as_staff([linemsg.text(body)], settings.public_base_url)
+    rows = enqueue(session, resident, messages, purpose="staff", case_id=case.id,
+                   staff_id=staff.id, retry_hours=settings.outbox_retry_hours)
     if not lifecycle.staff_reply(session, case, staff=staff, version=version,
                                  outbox_ids=[row.id for row in rows]):
         return _conflict(request, session, staff, case, draft=text)

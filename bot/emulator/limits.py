@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 
 MESSAGES_PER_REQUEST = 5
 TEXT_MAX = 5000             # UTF-16 code units
@@ -21,7 +22,10 @@ FLEX_LABEL_MAX = 40
 POSTBACK_DATA_MAX = 300
 DISPLAY_TEXT_MAX = 300
 URI_MAX = 1000
+SENDER_NAME_MAX = 20        # Sender.name (messaging-api.yml)
+SENDER_ICON_URL_MAX = 2000  # Sender.iconUrl
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 USER_ID = re.compile(r"^U[0-9a-f]{32}$")
 URI_SCHEMES = ("http://", "https://", "line://", "tel:", "mailto:")
 MESSAGE_TYPES = {"text", "sticker", "image", "video", "audio", "location",
@@ -70,6 +74,8 @@ def _check_message(message: Any, prop: str) -> Iterator[Detail]:
         yield from _check_flex(message.get("contents"), f"{prop}.contents")
     if kind == "template":
         yield from _walk_actions(message.get("template"), f"{prop}.template", QUICK_REPLY_LABEL_MAX)
+    if "sender" in message:
+        yield from check_sender(message["sender"], f"{prop}.sender")
     quick = message.get("quickReply")
     if quick is not None:
         items = quick.get("items") if isinstance(quick, dict) else None
@@ -78,6 +84,33 @@ def _check_message(message: Any, prop: str) -> Iterator[Detail]:
             action = item.get("action") if isinstance(item, dict) else None
             yield from check_action(action, f"{prop}.quickReply.items[{j}].action",
                                      QUICK_REPLY_LABEL_MAX, label_required=True)
+
+
+def check_sender(sender: Any, prop: str) -> Iterator[Detail]:
+    """LINE's `sender` (change icon and display name): name at most 20 characters, without
+    the word LINE; iconUrl a URL of at most 2000 characters over HTTPS. The emulator also
+    takes http:// on a loopback host, so the demo (http://127.0.0.1) can show the icon."""
+    if not isinstance(sender, dict):
+        yield {"message": "must be an object", "property": prop}
+        return
+    name = sender.get("name")
+    if name is not None:
+        yield from check_length(name, SENDER_NAME_MAX, f"{prop}.name", minimum=1)
+        if isinstance(name, str) and "line" in name.lower():
+            yield {"message": "the word LINE may not be used", "property": f"{prop}.name"}
+    icon = sender.get("iconUrl")
+    if icon is not None:
+        yield from check_length(icon, SENDER_ICON_URL_MAX, f"{prop}.iconUrl", minimum=1)
+        if isinstance(icon, str) and not _https_or_loopback(icon):
+            yield {"message": "invalid uri scheme (https required)",
+                   "property": f"{prop}.iconUrl"}
+
+
+def _https_or_loopback(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return bool(parts.hostname)
+    return parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
 
 
 def _check_flex(contents: Any, prop: str) -> Iterator[Detail]:

@@ -6,13 +6,16 @@ platform. The page itself is phone.html, self-contained (no CDN).
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 import threading
 from importlib import resources
 from typing import Any, Callable, Literal
 
 import httpx
 from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from . import limits
@@ -20,9 +23,13 @@ from .platform import LinePlatform
 from .resident import ResidentPhone
 
 
+IMAGE_DATA_URL = re.compile(r"^data:(image/(?:png|jpeg|gif|webp));base64,([A-Za-z0-9+/=]+)$")
+IMAGE_DATA_URL_MAX = 1_500_000      # the page sends a downscaled copy, far below this
+
+
 class SendRequest(BaseModel):
     user_id: str = Field(pattern=limits.USER_ID.pattern)
-    kind: Literal["text", "postback", "location", "follow", "unfollow"]
+    kind: Literal["text", "postback", "location", "follow", "unfollow", "sticker", "image"]
     text: str | None = Field(default=None, max_length=5000)
     data: str | None = Field(default=None, max_length=300)
     lat: float | None = Field(default=None, ge=-90, le=90)
@@ -30,6 +37,10 @@ class SendRequest(BaseModel):
     title: str | None = Field(default=None, max_length=100)
     address: str | None = Field(default=None, max_length=200)
     unblocked: bool = False
+    package_id: str | None = Field(default=None, pattern=r"^[0-9]{1,20}$")
+    sticker_id: str | None = Field(default=None, pattern=r"^[0-9]{1,20}$")
+    keywords: list[str] | None = Field(default=None, max_length=15)
+    image: str | None = Field(default=None, max_length=IMAGE_DATA_URL_MAX)   # a data: URL
 
 
 class _Transcript:
@@ -51,7 +62,8 @@ class _Transcript:
 def phone_router(platform: LinePlatform, callback_url_getter: Callable[[], str],
                  channel_secret: str, http: httpx.Client | None = None,
                  prefix: str = "/emulator/phone") -> APIRouter:
-    """Routes: GET {prefix}, POST {prefix}/api/send, GET {prefix}/api/messages.
+    """Routes: GET {prefix}, POST {prefix}/api/send, GET {prefix}/api/messages, and the
+    default rich menu to draw: GET {prefix}/api/richmenu, GET {prefix}/api/richmenu/image.
 
     Include it in the main app BEFORE mounting the emulator app at /emulator, or the
     mount swallows these paths (or use bot.emulator.mount.install_emulator).
@@ -92,6 +104,16 @@ def phone_router(platform: LinePlatform, callback_url_getter: Callable[[], str],
                          address=request.address)
             action = lambda: resident.send_location(  # noqa: E731
                 request.lat, request.lng, request.title, request.address)
+        elif request.kind == "sticker":
+            if not (request.package_id and request.sticker_id):
+                raise HTTPException(422, "package_id and sticker_id are required")
+            entry.update(package_id=request.package_id, sticker_id=request.sticker_id)
+            action = lambda: resident.send_sticker(  # noqa: E731
+                request.package_id, request.sticker_id, keywords=request.keywords)
+        elif request.kind == "image":
+            content, content_type = _image(request.image)
+            entry["image"] = request.image
+            action = lambda: resident.send_image(content, content_type)  # noqa: E731
         elif request.kind == "follow":
             entry["unblocked"] = request.unblocked
             action = lambda: resident.follow(unblocked=request.unblocked)  # noqa: E731
@@ -112,7 +134,38 @@ def phone_router(platform: LinePlatform, callback_url_getter: Callable[[], str],
         return {"entries": timeline[after:], "next": len(timeline),
                 "loading": platform.loading_active(user_id)}
 
+    @router.get("/api/richmenu")
+    def rich_menu() -> dict[str, Any]:
+        """The default rich menu as the phone draws it (areas and actions), or null."""
+        menu = platform.default_rich_menu()
+        if menu is None:
+            return {"richMenu": None}
+        return {"richMenu": {"richMenuId": menu.rich_menu_id, **menu.body,
+                             "image": f"{prefix}/api/richmenu/image?id={menu.rich_menu_id}"}}
+
+    @router.get("/api/richmenu/image")
+    def rich_menu_image(id: str = Query(max_length=100)) -> Response:
+        menu = platform.rich_menus.get(id)
+        if menu is None or menu.image is None:
+            raise HTTPException(404, "no such rich menu image")
+        return Response(menu.image, media_type=menu.image_content_type or "image/png",
+                        headers={"Cache-Control": "no-store"})
+
     return router
+
+
+def _image(data_url: str | None) -> tuple[bytes, str]:
+    """The bytes and type of the picture the page sent as a data: URL (422 otherwise)."""
+    match = IMAGE_DATA_URL.match(data_url or "")
+    if not match:
+        raise HTTPException(422, "image must be a base64 data: URL of a PNG, JPEG, GIF or WebP")
+    try:
+        content = base64.b64decode(match.group(2), validate=True)
+    except binascii.Error:
+        raise HTTPException(422, "image is not valid base64") from None
+    if not content:
+        raise HTTPException(422, "image is empty")
+    return content, match.group(1)
 
 
 def _timeline(platform: LinePlatform, user_id: str,

@@ -82,6 +82,7 @@ class LinePlatform(RichMenus):
             self._retry_keys: dict[str, tuple[str, list[dict]]] = {}
             self._faults: list[Fault] = []
             self._message_seq = 0
+            self._contents: dict[str, tuple[bytes, str]] = {}   # what residents sent, by message ID
             self._changed.notify_all()
 
     # ---- reply tokens -------------------------------------------------------------
@@ -279,6 +280,22 @@ class LinePlatform(RichMenus):
     def quota_consumption(self, authorization: str | None) -> ApiResult:
         # LINE counts one message per recipient per request, however many bubbles.
         return ApiResult(200, {"totalUsage": self.push_count_this_month()})
+
+    # ---- content residents sent (images) -------------------------------------------
+
+    def store_content(self, message_id: str, content: bytes, content_type: str) -> None:
+        with self._lock:
+            self._contents[message_id] = (content, content_type)
+
+    @requires_token
+    def message_content(self, message_id: str, authorization: str | None) -> ApiResult:
+        """getMessageContent: the bytes a resident sent, or LINE's 404 for an unknown ID."""
+        with self._lock:
+            stored = self._contents.get(message_id)
+        if stored is None:
+            return error(404, "Not found")
+        content, content_type = stored
+        return ApiResult(200, {}, {"content-type": content_type}, content=content)
 
     # ---- loading animation ----------------------------------------------------------
 

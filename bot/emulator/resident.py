@@ -85,6 +85,27 @@ class ResidentPhone:
             message["address"] = address
         return self._post_one("message", message=message)
 
+    def send_sticker(self, package_id: str, sticker_id: str, resource_type: str = "STATIC",
+                     keywords: list[str] | None = None) -> httpx.Response:
+        """A sticker message event (webhook.yml StickerMessageContent)."""
+        message: dict[str, Any] = {"id": str(next(_message_ids)), "type": "sticker",
+                                   "quoteToken": secrets.token_urlsafe(24),
+                                   "packageId": package_id, "stickerId": sticker_id,
+                                   "stickerResourceType": resource_type}
+        if keywords:
+            message["keywords"] = keywords[:15]
+        return self._post_one("message", message=message)
+
+    def send_image(self, content: bytes, content_type: str = "image/jpeg") -> httpx.Response:
+        """An image message event (ImageMessageContent, contentProvider line): as on LINE,
+        the webhook carries only the message ID; the bytes wait on the platform for
+        GET /v2/bot/message/{id}/content."""
+        message_id = str(next(_message_ids))
+        self.platform.store_content(message_id, content, content_type)
+        return self._post_one("message", message={
+            "id": message_id, "type": "image", "quoteToken": secrets.token_urlsafe(24),
+            "contentProvider": {"type": "line"}})
+
     def postback(self, data: str, params: dict[str, str] | None = None) -> httpx.Response:
         postback: dict[str, Any] = {"data": data}
         if params:

@@ -13,6 +13,7 @@ class ApiResult:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    content: bytes | None = None       # a blob answer (getMessageContent) instead of JSON
 
 
 class _Authenticating(Protocol):

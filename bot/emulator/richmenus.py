@@ -108,6 +108,13 @@ class RichMenus:
             self.default_rich_menu_id = rich_menu_id
         return ApiResult(200, {})
 
+    def default_rich_menu(self) -> RichMenu | None:
+        """The menu every user sees (for the phone page to draw), if one is set."""
+        with self._lock:
+            if self.default_rich_menu_id is None:
+                return None
+            return self.rich_menus.get(self.default_rich_menu_id)
+
     @requires_token
     def get_default_rich_menu(self, authorization: str | None) -> ApiResult:
         if self.default_rich_menu_id is None:

@@ -125,6 +125,7 @@ def _button_typed(typed: str) -> str | None:
     """The quick-reply labels, when typed (or sent by an older client) instead of tapped."""
     labels = {say("consultation.button_staff"): "staff", say("consultation.button_more"): "more",
               say("consultation.button_fine"): "fine"}
+    labels.update(dict.fromkeys(say("consultation.button_staff_typed").split("|"), "staff"))
     return labels.get(typed)
 
 
@@ -187,7 +188,7 @@ def is_menu_postback(inbound: Inbound) -> bool:
 
 
 def menu_action(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
-    """相談する / 近くの窓口 / スタッフと話す / 緊急のとき / 使い方・プライバシー.
+    """相談する / 近くの窓口 / 相談員と話す / 緊急のとき / 使い方・プライバシー.
     Before terms consent: the emergency numbers, the help and the windows still answer;
     talking to staff and consulting need the consent first (nothing is stored without it)."""
     wants = inbound.data.get("a")

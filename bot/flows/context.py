@@ -14,10 +14,13 @@ if TYPE_CHECKING:
     from bot.nlp.result import Analysis
 
 
+MEDIA_MESSAGE_TYPES = ("image", "video", "audio", "file")   # content the bot cannot read
+
+
 @dataclass(frozen=True)
 class Inbound:
     """A LINE event reduced to what the conversation needs."""
-    kind: str                        # follow / unfollow / text / postback / location / other
+    kind: str        # follow / unfollow / text / postback / location / sticker / media / other
     at: datetime
     text: Optional[str] = None
     data: dict[str, str] = field(default_factory=dict)    # postback data, parsed
@@ -36,6 +39,10 @@ class Inbound:
             if message.get("type") == "location":
                 return cls("location", at, lat=message.get("latitude"),
                            lng=message.get("longitude"), address=message.get("address"))
+            if message.get("type") == "sticker":
+                return cls("sticker", at)
+            if message.get("type") in MEDIA_MESSAGE_TYPES:
+                return cls("media", at)
             return cls("other", at)
         if kind == "postback":
             raw = (event.get("postback") or {}).get("data", "")

@@ -9,6 +9,7 @@ from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.flows.crisis import crisis_block
 from bot.flows.state import Step
 from bot.line import linemsg
+from bot.line.terms_card import terms_card
 from bot.wording import say
 
 RELATIONS = ("self", "family", "supporter")
@@ -27,11 +28,14 @@ def greet(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action
 
 
 def terms_message(ctx: FlowContext) -> dict[str, Any]:
-    body = say("onboarding.terms", retention_days=ctx.retention_days, terms_url=ctx.terms_url)
-    return linemsg.text(body, [
-        linemsg.quick_postback(say("onboarding.consent_button_yes"), "a=consent&v=yes"),
-        linemsg.quick_postback(say("onboarding.consent_button_no"), "a=consent&v=no"),
-    ])
+    """The terms as a card with the answers and a button to the whole terms page."""
+    return terms_card(ctx.terms_url, ctx.retention_days,
+                      [item["action"] for item in consent_quick_replies()])
+
+
+def consent_quick_replies() -> list[dict[str, Any]]:
+    return [linemsg.quick_postback(say("onboarding.consent_button_yes"), "a=consent&v=yes"),
+            linemsg.quick_postback(say("onboarding.consent_button_no"), "a=consent&v=no")]
 
 
 def _chosen(inbound: Inbound, question: str, options: dict[str, str]) -> str | None:

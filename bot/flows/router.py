@@ -1,7 +1,7 @@
 """Picks the flow for an event: (state, event, context) -> actions. No I/O."""
 from __future__ import annotations
 
-from bot.flows import checkin, commands, consultation, onboarding
+from bot.flows import checkin, commands, consultation, media, onboarding
 from bot.flows.actions import Action, SetReachable
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.flows.state import Step
@@ -20,6 +20,8 @@ def route(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action
         return command
     if view.step == Step.DELETE_CONFIRM:
         return commands.on_delete_answer(view, inbound)
+    if media.is_media(inbound):
+        return media.answer(view, inbound, ctx)           # a sticker or a photo: words, please
     if consultation.is_menu_postback(inbound):
         return consultation.menu_action(view, inbound, ctx)     # rich menu, from any step
     if checkin.is_answer(inbound):

@@ -1,7 +1,7 @@
 """What a follow-up says (wording in bot/wording/followup.yaml)."""
 from __future__ import annotations
 
-from bot.line import linemsg
+from bot.line import linemsg, staff_voice
 from bot.config import Settings
 from bot.flows.checkin import quick_answer
 from bot.models import FollowUp
@@ -25,4 +25,7 @@ def build(followup: FollowUp, settings: Settings) -> list[dict]:
             followup.kind if followup.kind in BUTTONS else "checkin")
         body = f"{say('followup.' + template, city=settings.city)}\n\n{hint}"
         buttons = BUTTONS.get(template, ("fine", "talk"))
-    return [linemsg.text(body, [quick_answer(followup.id, answer) for answer in buttons])]
+    message = linemsg.text(body, [quick_answer(followup.id, answer) for answer in buttons])
+    if followup.text:                    # a person wrote it: shown under their name and icon
+        return staff_voice.as_staff([message], settings.public_base_url)
+    return [message]

@@ -17,6 +17,8 @@ POSTBACK_DATA_MAX = 300
 URI_MAX = 1000
 CAROUSEL_BUBBLES_MAX = 12
 MESSAGES_PER_REQUEST = 5
+SENDER_NAME_MAX = 20
+SENDER_ICON_URL_MAX = 2000
 
 Message = dict[str, Any]
 
@@ -81,12 +83,26 @@ def quick_location(label: str) -> dict[str, Any]:
     return {"type": "action", "action": {"type": "location", "label": clip(label, QUICK_REPLY_LABEL_MAX)}}
 
 
-def flex(alt_text: str, contents: dict[str, Any]) -> Message:
-    return {"type": "flex", "altText": clip(alt_text, ALT_TEXT_MAX), "contents": contents}
+def flex(alt_text: str, contents: dict[str, Any],
+         quick_replies: list[dict[str, Any]] | None = None) -> Message:
+    message: Message = {"type": "flex", "altText": clip(alt_text, ALT_TEXT_MAX),
+                        "contents": contents}
+    if quick_replies:
+        message["quickReply"] = {"items": quick_replies[:QUICK_REPLY_ITEMS_MAX]}
+    return message
 
 
 def carousel(bubbles: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "carousel", "contents": list(bubbles)[:CAROUSEL_BUBBLES_MAX]}
+
+
+def with_sender(messages: Iterable[Message], name: str, icon_url: str | None) -> list[Message]:
+    """The messages shown under another name and icon (LINE's `sender`). An icon URL too
+    long to send is left out: the name alone still marks who wrote."""
+    sender = {"name": clip(name, SENDER_NAME_MAX)}
+    if icon_url and len(icon_url) <= SENDER_ICON_URL_MAX:
+        sender["iconUrl"] = icon_url
+    return [{**message, "sender": dict(sender)} for message in messages]
 
 
 def _postback_data(data: str) -> str:

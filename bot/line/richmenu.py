@@ -2,7 +2,7 @@
 Pillow and a Japanese system font), and `python -m bot richmenu`, which creates it, uploads
 the image and makes it the default through the Messaging API.
 
-    相談する | 近くの窓口 | スタッフと話す
+    相談する | 近くの窓口 | 相談員と話す
     緊急のとき       | 使い方・プライバシー
 
 Each button is a postback (a=consult / windows / staff / emergency / help) that the router

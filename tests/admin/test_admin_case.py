@@ -2,8 +2,11 @@
 notes, status, follow-ups, audit."""
 from __future__ import annotations
 
+import io
 import re
 
+import httpx
+import PIL.Image
 from sqlmodel import Session, select
 
 from bot.models import AuditLog, Case, FollowUp, Message, Note, Outbox
@@ -50,6 +53,14 @@ def test_reply_is_pushed_through_the_outbox_and_marks_first_response(service):
     assert response.status_code == 303 and "notice=sent" in response.headers["location"]
     delivered = service.platform.wait_for(1, user.user_id)
     assert delivered[0]["text"] == "担当の青木です。お話を聞かせてください。"
+    # marked as a person's: LINE shows the name 相談員 and the service's staff icon
+    icon_url = service.runtime.settings.public_base_url + "/static/staff-icon.png"
+    assert delivered[0]["sender"] == {"name": "相談員", "iconUrl": icon_url}
+    icon = httpx.get(icon_url)
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/png"
+    with PIL.Image.open(io.BytesIO(icon.content)) as image:
+        assert image.format == "PNG" and image.width == image.height
+    assert len(icon.content) < 1024 * 1024
     assert [r.kind for r in service.platform.records_for(user.user_id)] == ["push"]
     case = case_row(service.engine, case_id)
     assert case.status == "open" and case.first_response_at is not None

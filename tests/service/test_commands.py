@@ -80,6 +80,9 @@ def test_demo_serves_the_phone_page_the_admin_and_the_terms(tmp_path):
         assert phone.status_code == 200 and "<html" in phone.text.lower()
         terms = httpx.get(f"{base}/terms")
         assert terms.status_code == 200 and "削除" in terms.text and "110" in terms.text
+        # the demo sets its rich menu on the emulator, for the phone page to draw
+        menu = _wait_for(lambda: httpx.get(f"{base}/emulator/phone/api/richmenu").json()["richMenu"])
+        assert [a["action"]["data"] for a in menu["areas"]][:3] == ["a=consult", "a=windows", "a=staff"]
     finally:
         process.terminate()
         process.wait(15)
@@ -95,6 +98,16 @@ def _read_until(process, marker: str, timeout: float) -> str:
         if marker in line:
             return "".join(lines)
     raise AssertionError("demo did not print its URLs:\n" + "".join(lines))
+
+
+def _wait_for(value, timeout: float = 30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = value()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
 
 
 def _wait_healthy(base: str, timeout: float = 30) -> None:

@@ -105,7 +105,7 @@ def test_need_asks_the_area_first_then_shows_windows_near_and_remembers_it(servi
     assert "七美" in saved["text"]
     assert carousel["type"] == "flex"
     assert "新湊東地域包括支援センター" in carousel["altText"].split("/")[0]
-    assert quick_labels(after) == ["スタッフと話したい", "ほかの窓口も見る", "大丈夫です"]
+    assert quick_labels(after) == ["相談員と話したい", "ほかの窓口も見る", "大丈夫です"]
     assert chat.resident.area_town == "七美" and chat.resident.area_lat is not None
     # the next need goes straight to the windows: the area is remembered
     messages = chat.send("障害者手帳の更新をしたいです", expect=3)
@@ -169,7 +169,7 @@ def test_emergency_gets_the_crisis_reply_first_and_alerts_on_call(on_call):
     assert (case.status, case.priority, case.risk) == ("waiting", "emergency", "emergency")
     # the bot keeps listening; later messages reach staff (stored, on-call told again)
     later = chat.send("ありがとう。まだ家にいます")
-    assert "担当者に届いています" in texts_of(later)
+    assert "相談員に届いています" in texts_of(later)
     assert [m.text for m in chat.inbound()][-1] == "ありがとう。まだ家にいます"
     assert [b["event"] for b in webhook.wait_for(2)] == ["alert", "update"]
     chat.replies_were_replies()
@@ -310,7 +310,7 @@ def test_asking_for_a_person_queues_and_says_when_staff_answer(service):
 def test_while_staff_hold_the_case_the_bot_confirms_once_and_still_answers_an_emergency(service):
     chat = Chat(service)
     chat.send("人と話したい")
-    assert "担当者に届いています" in chat.send("母のことなんですが")[0]["text"]
+    assert "相談員に届いています" in chat.send("母のことなんですが")[0]["text"]
     chat.silent("ずっと一人で看ていて")                  # no talking over staff
     # staff answer: a new stretch begins, receipt confirmed once again
     with Session(service.engine) as session:
@@ -318,7 +318,7 @@ def test_while_staff_hold_the_case_the_bot_confirms_once_and_still_answers_an_em
                             direction="out", sender="staff", text="担当の者です",
                             created_at=clock.now()))
         session.commit()
-    assert "担当者に届いています" in chat.send("ありがとうございます")[0]["text"]
+    assert "相談員に届いています" in chat.send("ありがとうございます")[0]["text"]
     crisis = chat.send("もう限界。今から首をつります", expect=3)
     assert "119" in crisis[0]["text"]
     assert chat.case().priority == "emergency"
@@ -331,7 +331,7 @@ def test_listening_then_offering_staff_and_menu(service):
     assert "自動応答" in chat.send("うーん")[0]["text"]
     chat.send("えっと")
     offer = chat.send("どうしたらいいのか")[0]
-    assert quick_labels(offer)[:2] == ["スタッフと話したい", "窓口を探す"]
+    assert quick_labels(offer)[:2] == ["相談員と話したい", "窓口を探す"]
     assert chat.case().status == "bot"
 
 

@@ -44,6 +44,17 @@ LIMIT_CASES = {
     "carousel bubble label": ([_flex({"type": "carousel", "contents": [
         _bubble(), _bubble(button_label="あ" * 41)]})],
         "messages[0].contents.contents[1].body.contents[1].action.label"),
+    # sender (messaging-api.yml Sender; LINE: https icon, no word LINE in the name)
+    "sender name over 20": ([{"type": "text", "text": "x", "sender": {"name": "あ" * 21}}],
+                            "messages[0].sender.name"),
+    "sender name with LINE": ([{"type": "text", "text": "x", "sender": {"name": "市Line係"}}],
+                              "messages[0].sender.name"),
+    "sender icon over http": ([{"type": "text", "text": "x", "sender": {
+        "iconUrl": "http://example.jp/icon.png"}}], "messages[0].sender.iconUrl"),
+    "sender icon over 2000": ([{"type": "text", "text": "x", "sender": {
+        "iconUrl": "https://example.jp/" + "a" * 1990}}], "messages[0].sender.iconUrl"),
+    "sender not an object": ([{"type": "text", "text": "x", "sender": "相談員"}],
+                             "messages[0].sender"),
 }
 
 
@@ -77,3 +88,14 @@ def test_malformed_json_and_bad_recipient_are_400(platform, raw):
     bad_to = raw.post("/v2/bot/message/push", json={"to": "someone", "messages": [
         {"type": "text", "text": "x"}]})
     assert bad_to.status_code == 400 and "'to'" in bad_to.json()["message"]
+
+
+def test_a_sender_within_the_rules_is_accepted_and_recorded(platform, api):
+    from linebot.v3.messaging import PushMessageRequest, Sender, TextMessage
+    icon = "https://soudan.example.jp/static/staff-icon.png"
+    api.push_message(PushMessageRequest(to=USER, messages=[
+        TextMessage(text="相談員の青木です。", sender=Sender(name="あ" * 19 + "員", icon_url=icon)),
+        TextMessage(text="自動応答です。")]))
+    first, second = platform.messages_for(USER)
+    assert first["sender"] == {"name": "あ" * 19 + "員", "iconUrl": icon}
+    assert "sender" not in second

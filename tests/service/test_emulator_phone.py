@@ -2,6 +2,7 @@
 the bot sends through the Messaging API comes back for rendering."""
 from __future__ import annotations
 
+import base64
 import re
 
 import httpx
@@ -15,7 +16,8 @@ from linebot.v3.messaging import (
     ReplyMessageRequest, TextMessage,
 )
 from linebot.v3.webhooks import (
-    FollowEvent, LocationMessageContent, MessageEvent, PostbackEvent, UnfollowEvent,
+    FollowEvent, ImageMessageContent, LocationMessageContent, MessageEvent, PostbackEvent,
+    StickerMessageContent, UnfollowEvent,
 )
 
 from bot.emulator import LinePlatform, make_user_id
@@ -65,6 +67,10 @@ class EchoBot:
             return TextMessage(text="受け取りました: " + event.postback.data)
         if isinstance(event, MessageEvent) and isinstance(event.message, LocationMessageContent):
             return TextMessage(text=f"位置 {event.message.latitude:.2f}")
+        if isinstance(event, MessageEvent) and isinstance(event.message, StickerMessageContent):
+            return TextMessage(text="スタンプ " + event.message.sticker_id)
+        if isinstance(event, MessageEvent) and isinstance(event.message, ImageMessageContent):
+            return TextMessage(text="画像 " + event.message.id)
         if isinstance(event, MessageEvent):
             return TextMessage(text="「" + event.message.text + "」ですね")
         return None
@@ -148,6 +154,60 @@ def test_postback_location_and_block(phone):
     entries = _entries(client, user)["entries"]
     assert entries[0] == {"from": "me", "kind": "postback", "at": entries[0]["at"],
                           "text": "同意する"}
+
+
+def test_stickers_and_pictures_arrive_as_line_delivers_them(phone):
+    platform, bot, client = phone
+    user = make_user_id()
+    assert client.post("/api/send", json={
+        "user_id": user, "kind": "sticker", "package_id": "11537", "sticker_id": "52002735",
+        "keywords": ["Thanks"]}).json() == {"status": 200}
+    picture = "data:image/png;base64," + base64.b64encode(b"\x89PNG fake").decode()
+    assert client.post("/api/send", json={"user_id": user, "kind": "image",
+                                          "image": picture}).json() == {"status": 200}
+    sticker, image = [e.message for e in bot.events if e.source.user_id == user]
+    assert isinstance(sticker, StickerMessageContent)
+    assert (sticker.package_id, sticker.sticker_id) == ("11537", "52002735")
+    assert sticker.sticker_resource_type == "STATIC" and sticker.keywords == ["Thanks"]
+    assert isinstance(image, ImageMessageContent) and image.content_provider.type == "line"
+    assert image.quote_token
+    assert platform.message_content(image.id, f"Bearer {TOKEN}").content == b"\x89PNG fake"
+    entries = _entries(client, user)["entries"]
+    assert [e.get("kind") for e in entries if e["from"] == "me"] == ["sticker", "image"]
+    assert entries[0]["sticker_id"] == "52002735" and entries[2]["image"] == picture
+    assert [e["message"]["text"] for e in entries if e["from"] == "bot"] == [
+        "スタンプ 52002735", "画像 " + image.id]
+
+
+def test_pictures_that_are_not_images_are_refused(phone):
+    _, _, client = phone
+    user = make_user_id()
+    for image in (None, "data:text/html;base64,PGI+", "data:image/png;base64,@@@",
+                  "https://example.jp/a.png"):
+        response = client.post("/api/send", json={"user_id": user, "kind": "image", "image": image})
+        assert response.status_code == 422, image
+
+
+def test_the_default_rich_menu_is_there_to_draw(phone):
+    platform, _, client = phone
+    assert client.get("/api/richmenu").json() == {"richMenu": None}
+    auth = f"Bearer {TOKEN}"
+    menu = {"size": {"width": 2500, "height": 843}, "selected": True, "name": "m",
+            "chatBarText": "メニュー", "areas": [{
+                "bounds": {"x": 0, "y": 0, "width": 2500, "height": 843},
+                "action": {"type": "postback", "label": "相談する", "data": "a=consult",
+                           "displayText": "相談する"}}]}
+    menu_id = platform.create_rich_menu(menu, auth).body["richMenuId"]
+    platform.upload_rich_menu_image(menu_id, b"\x89PNG menu", "image/png", auth)
+    platform.set_default_rich_menu(menu_id, auth)
+    try:
+        drawn = client.get("/api/richmenu").json()["richMenu"]
+        assert drawn["richMenuId"] == menu_id and drawn["areas"] == menu["areas"]
+        image = client.get(drawn["image"].removeprefix("/emulator/phone"))
+        assert image.status_code == 200 and image.content == b"\x89PNG menu"
+        assert client.get("/api/richmenu/image", params={"id": "nope"}).status_code == 404
+    finally:
+        platform.cancel_default_rich_menu(auth)
 
 
 def test_send_validates_input(phone):

@@ -53,6 +53,7 @@ def test_after_close_policy_sends_a_gentle_check_in(service, frozen):
     (message,) = service.platform.wait_for(1, user.user_id)
     assert "お変わりありませんか" in message["text"]
     assert quick_labels(message) == ["大丈夫です", "話を聞いてほしい"]
+    assert "sender" not in message          # automatic: the account's own name and icon
 
 
 def test_policy_send_time_in_quiet_hours_waits_for_the_morning(database_url, frozen):
@@ -91,6 +92,7 @@ def test_staff_followup_at_night_goes_at_eight_and_never_in_quiet_hours(service,
     (message,) = service.platform.wait_for(1, user.user_id)
     assert "相談員" in message["text"] and "その後いかがですか" in message["text"]
     assert "通知停止" in message["text"]
+    assert message["sender"]["name"] == "相談員"     # a person wrote it: shown as theirs
 
 
 # Who never gets one ----------------------------------------------------------------------------

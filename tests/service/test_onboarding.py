@@ -2,6 +2,7 @@
 all through the real signed webhook and the emulator."""
 from __future__ import annotations
 
+import httpx
 from sqlmodel import Session, select
 
 from bot.models import Case, Consent, ConversationState, InboundEvent, Message
@@ -17,6 +18,26 @@ def test_follow_greets_by_reply_with_terms(service):
     assert quick_labels(terms) == ["同意する", "同意しない"]
     records = service.platform.records_for(user.user_id)
     assert [r.kind for r in records] == ["reply"]          # one reply token, no push
+
+
+def test_the_greeting_is_short_and_the_terms_are_a_card_with_a_button_to_the_page(service):
+    user = service.resident()
+    greeting, terms = reply_to(service, user, user.follow)
+    prose = [line for line in greeting["text"].split("\n") if not line.startswith("・")]
+    assert sum(len(line) for line in prose) <= 200          # the crisis lines aside
+    assert terms["type"] == "flex" and "ご利用のお約束" in terms["altText"]
+    card = terms["contents"]
+    points = [c["text"] for c in card["body"]["contents"] if c["text"].startswith("・")]
+    assert len(points) >= 5 and all(c["wrap"] for c in card["body"]["contents"])
+    buttons = [c["action"] for c in card["footer"]["contents"]]
+    assert [b["label"] for b in buttons] == ["同意する", "同意しない", "全文を読む"]
+    assert buttons[2]["uri"] == f"{service.base_url}/terms"
+    page = httpx.get(buttons[2]["uri"])
+    assert page.status_code == 200 and "ご利用のお約束" in page.text
+    # the card's own button answers as the quick reply does
+    relation = reply_to(service, user, lambda: user.postback(buttons[0]["data"]))[-1]
+    assert resident_row(service, user).terms_consent is True
+    assert "どなた" in relation["text"]
 
 
 def test_consent_then_intake_answers_are_stored(service):

@@ -15,7 +15,7 @@ from bot.line import richmenu
 from bot.emulator.limits import check_action
 
 ROOT = Path(__file__).resolve().parents[2]
-LABELS = ["相談する", "近くの窓口", "スタッフと話す", "緊急のとき", "使い方・プライバシー"]
+LABELS = ["相談する", "近くの窓口", "相談員と話す", "緊急のとき", "使い方・プライバシー"]
 
 
 def test_definition_has_the_five_buttons_tiling_the_image():
