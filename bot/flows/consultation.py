@@ -21,7 +21,7 @@ from bot.flows import commands, emergency, questions, to_staff, windows
 from bot.flows.actions import Action, Escalate, RecordInbound, UpdateCase
 from bot.flows.common import analyze, reflection, reply, staff_quick_replies, stay, text
 from bot.flows.context import FlowContext, Inbound, ResidentView
-from bot.flows.crisis import lines_text
+from bot.flows.crisis import card, states_for
 from bot.flows.state import Step
 from bot.line import linemsg
 from bot.wording import say
@@ -193,9 +193,8 @@ def menu_action(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[
     wants = inbound.data.get("a")
     consented = bool(view.terms_consent)
     if wants == "emergency":
-        body = say("consultation.menu_emergency",
-                   lines=lines_text(ctx.directory, "emergency", ("suicide", "dv", "child"), limit=6))
-        return [reply(linemsg.text(body))]
+        states = states_for(ctx, "emergency", ("suicide", "dv", "child"), limit=6)
+        return [reply(text("consultation.menu_emergency"), card(states, danger_now=True))]
     if wants == "help":
         return [reply(text("consultation.menu_help", hours=ctx.hours.label(),
                            terms_url=ctx.terms_url))]

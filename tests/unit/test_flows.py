@@ -167,14 +167,15 @@ def test_a_later_message_on_an_emergency_case_is_an_update_not_a_new_alarm():
 def test_staff_held_case_is_acknowledged_once_per_stretch(status):
     ctx = context()
     first = route(resident(case_status=status), said("よろしくお願いします"), ctx)
-    assert "担当" in texts(first)
+    assert "相談員に届いています" in texts(first) and "少し" not in texts(first)
+    assert "17:15" in texts(first)                  # a real time, not 'soon'
     ack = of(GoTo, first)[-1].data
     again = route(resident(case_status=status, data=ack), said("追加です"), ctx)
     assert messages(again) == []
     staff_wrote = resident(case_status=status, data=ack,
                            staff_replied_at=MONDAY_NOON + timedelta(minutes=5))
     later = route(staff_wrote, said("ありがとうございます"), context(now=MONDAY_NOON + timedelta(minutes=10)))
-    assert "担当" in texts(later)
+    assert "相談員に届いています" in texts(later)
 
 
 def test_a_resident_writing_on_a_pending_case_puts_it_back_to_staff():
