@@ -6,7 +6,9 @@ five messages, so it all goes in the reply token):
 1. emergency — crisis reply first (bot.flows.emergency), even while staff hold the case;
    unsure whether the danger is now (grey zone, or high) — ask directly (はい/いいえ/わからない),
    and the answer to that question when it is typed; not confidently calm — queued as 要確認;
-2. staff hold the case — no talking over them (bot.flows.to_staff.staff_held);
+2. the answer to the area question (also while staff hold the case);
+   staff hold the case — no talking over them, but a new need still gets windows
+   (bot.flows.to_staff.staff_held);
 3. high risk — empathy, lines, windows, staff (bot.flows.emergency.high);
 4. asking for a person; 5. entangled household (多機関協働, share consent);
 6. a need in one or more fields — reflection and windows near the resident;
@@ -65,15 +67,15 @@ def on_text(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Acti
         return stored + emergency.ask_safety(view, analysis, ctx)
     if analysis.review and view.case_status not in STAFF_HELD:
         stored.append(Escalate("normal", ["review"]))  # 要確認: not confidently calm, a person reads it
-    if view.case_status in STAFF_HELD:
-        return stored + to_staff.staff_held(view, analysis, ctx)
-    if analysis.risk == "high":
-        return stored + emergency.high(view, analysis, ctx)
-    if view.data.awaiting in ("area", "area_text", "postal") and (
+    if view.data.awaiting in ("area", "area_text", "postal") and analysis.risk != "high" and (
             not analysis.field_keys or windows.names_a_place(view, ctx, typed)):
         answered = windows.on_typed_area(view, ctx, typed)
         if answered is not None:
             return stored + answered
+    if view.case_status in STAFF_HELD:
+        return stored + to_staff.staff_held(view, analysis, ctx)
+    if analysis.risk == "high":
+        return stored + emergency.high(view, analysis, ctx)
     button = _button_typed(typed)
     if button:
         return stored + on_button(view, button, ctx)

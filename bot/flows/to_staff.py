@@ -86,7 +86,7 @@ def staff_held(view: ResidentView, analysis: Optional[Analysis], ctx: FlowContex
         heard = reflection(analysis, analysis.field_keys[:3]) + "\n" + say(
             "consultation.staff_held_need", when=when_staff_answer(ctx))
         return actions + windows.for_need(acked, ctx, analysis.field_keys[:3], [linemsg.text(heard)],
-                                          mentioned=analysis.area, ask_if_unknown=False)
+                                          mentioned=analysis.area)
     if _acknowledged_in_stretch(view):
         return actions                              # staff will read it; nothing to add
     body = say("consultation.staff_ack", when=when_staff_answer(ctx))
