@@ -25,6 +25,7 @@ from bot.flows.common import analyze, reflection, reply, staff_quick_replies, st
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.flows.crisis import card, states_for
 from bot.flows.state import Step
+from bot.hours import describe, is_open_at
 from bot.line import linemsg
 from bot.wording import say
 
@@ -173,11 +174,17 @@ def pick_window(window_id: str, ctx: FlowContext) -> list[Action]:
         window = ctx.directory.window(window_id)
     except KeyError:
         return [reply(commands.menu_message())]
+    if window.opening is not None:
+        state = say("hours.open_now" if is_open_at(window.opening, ctx.now) else "hours.closed_now")
+        hours = say("consultation.pick_hours", hours=f"{describe(window.opening)}（{state}）")
+    elif window.hours:
+        hours = say("consultation.pick_hours", hours=window.hours)
+    else:
+        hours = say("consultation.pick_no_hours")
     contact = "\n".join([
         say("consultation.pick_phone", phone=window.phone) if window.phone
         else say("consultation.pick_no_phone"),
-        say("consultation.pick_hours", hours=window.hours) if window.hours
-        else say("consultation.pick_no_hours"),
+        hours,
     ])
     body = say("consultation.pick_window", name=window.name, contact=contact)
     return [reply(linemsg.text(body, staff_quick_replies()))]

@@ -115,10 +115,17 @@ def carousel_messages(ctx: FlowContext, fields: list[str], area: Optional[AreaRe
     return Shown([linemsg.text(intro), carousel], len(page), len(matches) > offset + PAGE)
 
 
-def ask_area(view: ResidentView, lead: list[dict[str, Any]], fields: list[str],
+AREA_QUESTIONS = ("area", "area_text", "postal")
+
+
+def ask_area(view: ResidentView, ctx: FlowContext, lead: list[dict[str, Any]], fields: list[str],
              complex_case: bool = False) -> list[Action]:
+    """Where the resident lives, to find the windows; out of hours the lines open now come
+    first, so help that works tonight does not wait for the answer."""
     question = linemsg.text(say("consultation.ask_area"), area_question_quick_reply())
-    return [reply(*lead, question),
+    tonight = after_hours_lead(ctx, fields)
+    kept = lead[:max(1, MESSAGES_PER_REQUEST - len(tonight) - 1)]
+    return [reply(*kept, *tonight, question),
             stay(view, awaiting="area", fields=fields, complex=complex_case or None)]
 
 
@@ -143,7 +150,8 @@ def show(view: ResidentView, ctx: FlowContext, fields: list[str],
         return [reply(*lead, text("consultation.ask_need")),
                 stay(view, awaiting=None, fields=None), *(extra or [])]
     found = carousel_messages(ctx, fields, area, complex_case)
-    tonight = after_hours_lead(ctx, fields)
+    # out of hours the lines open now, unless they came with the area question just now
+    tonight = after_hours_lead(ctx, fields) if view.data.awaiting not in AREA_QUESTIONS else []
     if not found.count:
         return [reply(*lead, *tonight, text("consultation.windows_none", quick=staff_quick_replies(False))),
                 stay(view, awaiting=None, fields=fields), *(extra or [])]
@@ -174,7 +182,7 @@ def for_need(view: ResidentView, ctx: FlowContext, fields: list[str], lead: list
             area, learnt = found, remember(view, found)
     area = area or known_area(view, ctx)
     if area is None and ask_if_unknown and not view.data.area_skipped:
-        return learnt + ask_area(view, lead, fields, complex_case)
+        return learnt + ask_area(view, ctx, lead, fields, complex_case)
     return learnt + show(view, ctx, fields, area, lead, complex_case)
 
 

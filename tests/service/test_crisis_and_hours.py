@@ -89,15 +89,15 @@ def test_a_crisis_before_consent_gets_the_crisis_reply_alone_and_the_terms_come_
     crisis = reply_to(service, user, lambda: user.say(CRISIS))
     assert "110" in crisis[0]["text"] and crisis[1]["type"] == "flex"
     said = texts_of(crisis)
-    assert "ご利用のお約束" not in said and "はじめまして" not in said
-    assert not any(quick_labels(m) for m in crisis if "quickReply" in m)
+    assert "同意する" not in str(crisis) and "/terms" not in str(crisis)   # no terms, no consent
+    assert "はじめまして" not in said
     assert "記録も相談員への連絡もしていません" in said
     # the next message gets the greeting and the terms, once
     later = reply_to(service, user, lambda: user.say("こんばんは"))
-    assert texts_of(later).count("ご利用のお約束") == 1
+    assert "同意する" in str(later) and "/terms" in str(later)
     # a crisis while the terms wait: again the crisis reply alone
     again = reply_to(service, user, lambda: user.say(CRISIS))
-    assert "ご利用のお約束" not in texts_of(again) and again[1]["type"] == "flex"
+    assert "同意する" not in str(again) and again[1]["type"] == "flex"
 
 
 # Keep helping while staff hold the case ----------------------------------------------------------
@@ -129,17 +129,25 @@ def test_a_child_raising_worry_at_night_gets_the_lines_open_now_before_the_dayti
         service, at_jst):
     at_jst(WEDNESDAY_2330)
     chat = Chat(service)
-    chat.send("子育てがつらくて、誰にも相談できない", expect=2)
-    messages = chat.send("七美", expect=4)
-    note = next(m for m in messages if "時間外" in m.get("text", ""))
+    asked = chat.send("子育てがつらくて、誰にも相談できない", expect=3)
+    note = next(m for m in asked if "時間外" in m.get("text", ""))
     assert "6月5日（木）8:30" in note["text"]
-    card = messages.index(note) + 1
-    _, rows = card_rows(messages[card])
+    _, rows = card_rows(asked[asked.index(note) + 1])
     assert all(r["heading"] == "いま電話できる窓口" and r["tel"] for r in rows)
     tels = {r["tel"] for r in rows}
     assert {"tel:%238000", "tel:189", "tel:0120279338"} <= tels   # #8000 open at night in 富山県
-    assert messages[card + 1]["type"] == "flex"                   # then the daytime windows
-    assert quick_labels(messages[-1])[0] == "スタッフと話したい"
+    assert quick_labels(asked[-1])[0] == "位置情報を送る"          # then: where, for the windows
+    windows = chat.send("七美", expect=3)
+    assert any(m["type"] == "flex" and "altText" in m and "相談できる窓口" in m["altText"]
+               for m in windows)
+    assert "いま電話できる窓口" not in str(windows)               # the lines are not repeated
+    # a need written when the area is known: the lines first, then the daytime windows
+    again = chat.send("子どもの発達のことも相談したいです", expect=4)
+    kinds = [m["type"] for m in again]
+    lines_at = next(i for i, m in enumerate(again) if "いま電話できる窓口" in str(m))
+    windows_at = next(i for i, m in enumerate(again) if "相談できる窓口：" in m.get("altText", ""))
+    assert lines_at < windows_at and kinds.count("flex") == 2
+    assert quick_labels(again[-1])[0] == "スタッフと話したい"
 
 
 # Windows ------------------------------------------------------------------------------------------
