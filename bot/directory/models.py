@@ -43,10 +43,9 @@ def _clock(v: str) -> str:
     return v
 
 
-class TimeRange(_Strict):
-    """Open from `opens` on the days listed; `closes` at or before `opens` is the next day
+class _Span(_Strict):
+    """From `opens` to `closes` (HH:MM, JST); `closes` at or before `opens` is the next day
     (19:00-09:00 runs overnight; 09:00-09:00 is 24 hours from 9:00)."""
-    days: list[Day] = Field(min_length=1)
     opens: str
     closes: str
 
@@ -55,25 +54,15 @@ class TimeRange(_Strict):
     def _times(cls, v: str) -> str:
         return _clock(v)
 
-    @property
-    def overnight(self) -> bool:
-        return self.closes <= self.opens
+
+class TimeRange(_Span):
+    """Open on the days listed ("holiday": national holidays, with holidays: as_listed)."""
+    days: list[Day] = Field(min_length=1)
 
 
-class MonthlyRange(_Strict):
+class MonthlyRange(_Span):
     """Extra hours on one day of every month (いのちの電話: the 10th, 8:00 to 8:00)."""
     day_of_month: int = Field(ge=1, le=31)
-    opens: str
-    closes: str
-
-    @field_validator("opens", "closes")
-    @classmethod
-    def _times(cls, v: str) -> str:
-        return _clock(v)
-
-    @property
-    def overnight(self) -> bool:
-        return self.closes <= self.opens
 
 
 class Opening(_Strict):
