@@ -205,12 +205,14 @@ class Directory:
     def _from_point(self, place: _Place, lat: float, lng: float) -> AreaResolution:
         nearest = min(((haversine_km(lat, lng, *p), t) for t, p in place.towns.items() if p),
                       default=None)
-        if nearest and nearest[0] > OUTSIDE_KM:
+        outside = bool(nearest and nearest[0] > OUTSIDE_KM)
+        if outside:
             nearest = None     # far from every town here: distances only, no catchment claim
         return AreaResolution(status="resolved", municipality=place.municipality,
                               town=nearest[1] if nearest else None,
                               towns=(nearest[1],) if nearest else (), label="送っていただいた位置",
-                              lat=lat, lng=lng, approximate=False, source="location")
+                              lat=lat, lng=lng, approximate=False, source="location",
+                              outside=outside)
 
     def _from_postal(self, place: _Place, postal: str) -> AreaResolution:
         code = re.sub(r"\D", "", unicodedata.normalize("NFKC", postal))

@@ -32,19 +32,82 @@ def tel_uri(number: str) -> str:
     return "tel:" + number.replace("-", "").replace("#", "%23")
 
 
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun", "holiday"]
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")      # date.weekday() order
+CLOCK_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _clock(v: str) -> str:
+    if not CLOCK_RE.match(v):
+        raise ValueError(f"a time is written HH:MM (00:00-23:59), not {v!r}")
+    return v
+
+
+class _Span(_Strict):
+    """From `opens` to `closes` (HH:MM, JST); `closes` at or before `opens` is the next day
+    (19:00-09:00 runs overnight; 09:00-09:00 is 24 hours from 9:00)."""
+    opens: str
+    closes: str
+
+    @field_validator("opens", "closes")
+    @classmethod
+    def _times(cls, v: str) -> str:
+        return _clock(v)
+
+
+class TimeRange(_Span):
+    """Open on the days listed ("holiday": national holidays, with holidays: as_listed)."""
+    days: list[Day] = Field(min_length=1)
+
+
+class MonthlyRange(_Span):
+    """Extra hours on one day of every month (いのちの電話: the 10th, 8:00 to 8:00)."""
+    day_of_month: int = Field(ge=1, le=31)
+
+
+class Opening(_Strict):
+    """When a line or a window takes calls, in Japan time, as its official page says.
+
+    `always`: 24 hours, every day. Otherwise `weekly` ranges by the day they start on, and
+    `monthly` extras. On a national holiday (jpholiday) `holidays` decides: `closed`, the
+    ranges of `as_weekday`, or only the ranges that list `holiday` (`as_listed`).
+    `year_end_closed`: closed 12/29-1/3 (public offices). `source` is where the hours were
+    read (the operator's page, or the plan for a window)."""
+    always: bool = False
+    weekly: list[TimeRange] = []
+    monthly: list[MonthlyRange] = []
+    holidays: Literal["closed", "as_weekday", "as_listed"] = "as_weekday"
+    year_end_closed: bool = False
+    source: str = Field(min_length=8)
+
+    @model_validator(mode="after")
+    def _some_hours(self) -> "Opening":
+        if self.always and (self.weekly or self.monthly):
+            raise ValueError("always: true stands alone (no weekly or monthly ranges)")
+        if not self.always and not self.weekly and not self.monthly:
+            raise ValueError("no hours: give always: true, or weekly/monthly ranges, or leave "
+                             "the opening null when the hours are not known")
+        listed = any("holiday" in r.days for r in self.weekly)
+        if listed and self.holidays != "as_listed":
+            raise ValueError("a range lists 'holiday': set holidays: as_listed")
+        return self
+
+
 class NationalLine(_Strict):
     key: str
     name: str
     number: str
     tel: str
-    hours: str | None
-    hours_note: str | None = None
+    opening: Opening | None                 # null: hours not known or differ by where one calls
+    regional_opening: dict[str, Opening] = {}    # prefecture -> hours, where they differ
+    hours_note: str | None = None           # what to say when the hours are not known here
     purpose: str
     operator: str
     source_url: str
     risks: list[Risk] = []
     kinds: list[Kind] = []
     fields: list[FieldKey] = []
+    after_hours_fields: list[FieldKey] = []   # offered for these needs when the city is closed
     priority: int
     notes: list[str] = []
 
@@ -66,11 +129,17 @@ class NationalLine(_Strict):
     def _tel_matches(self) -> "NationalLine":
         if self.tel != tel_uri(self.number):
             raise ValueError(f"tel must be {tel_uri(self.number)!r} for number {self.number!r}")
+        for prefecture in self.regional_opening:
+            if not prefecture.endswith(("都", "道", "府", "県")):
+                raise ValueError(f"regional_opening keys are prefectures, not {prefecture!r}")
         return self
 
-    @property
-    def hours_text(self) -> str:
-        return self.hours or self.hours_note or "受付時間は要確認"
+    def opening_in(self, municipality: str | None) -> Opening | None:
+        """The hours for a caller in `municipality` (its prefecture's, where they differ)."""
+        for prefecture, opening in self.regional_opening.items():
+            if municipality and municipality.startswith(prefecture):
+                return opening
+        return self.opening
 
 
 class Area(_Strict):
@@ -84,11 +153,35 @@ class Area(_Strict):
 class Municipality(_Strict):
     short_name: str
     plan: str
+    main_phone: str | None = None           # the city hall's main number, only when sourced
+    main_phone_source: str | None = None
     general_contact: str | None = None
     tamokan_window: str | None = None
     notes: list[str] = []
     areas: list[Area] = []
     towns: dict[str, tuple[float, float] | None] = {}
+
+    @model_validator(mode="after")
+    def _main_phone(self) -> "Municipality":
+        if self.main_phone is not None:
+            if not PHONE_RE.match(self.main_phone):
+                raise ValueError(f"main_phone: not a phone number as printed: {self.main_phone!r}")
+            if not self.main_phone_source:
+                raise ValueError("main_phone needs main_phone_source (where it was read)")
+        return self
+
+
+# What kind of window it is, from the program or the name as printed (first match wins);
+# each kind has a one-line plain description in bot/wording/flex.yaml (kind_<key>).
+WINDOW_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("hokatsu", ("地域包括支援センター",)),
+    ("shogai", ("基幹相談支援センター", "相談支援事業（障がい）", "障がい者相談支援")),
+    ("chiiki", ("地域活動支援センター",)),
+    ("kosodate_place", ("地域子育て支援拠点", "子育て支援センター")),
+    ("kosodate", ("利用者支援事業", "こども家庭センター", "子育て支援コーディネーター")),
+    ("jiritsu", ("自立相談支援", "生活相談センター", "生活サポート相談")),
+    ("hikikomori", ("ひきこもり",)),
+)
 
 
 class Window(_Strict):
@@ -104,7 +197,8 @@ class Window(_Strict):
     address_as_printed: str | None = None
     host_facility: str | None = None
     phone: str | None = None
-    hours: str | None = None
+    hours: str | None = None                # as printed in the source
+    opening: Opening | None = None          # the same hours, structured (source recorded)
     catchment: list[str] = []
     catchment_as_printed: list[str] | None = None
     operator: str | None = None
@@ -147,6 +241,16 @@ class Window(_Strict):
     def approximate(self) -> bool:
         return self.precision != "exact"
 
+    @property
+    def kind(self) -> str:
+        """hokatsu, shogai, chiiki, kosodate_place, kosodate, jiritsu, hikikomori, tamokan
+        or other: what the window does, for its one-line description."""
+        printed = f"{self.program or ''} {self.name}"
+        for key, patterns in WINDOW_KINDS:
+            if any(p in printed for p in patterns):
+                return key
+        return "tamokan" if self.tamokan else "other"
+
 
 class DirectoryFile(_Strict):
     version: int
@@ -170,6 +274,7 @@ class AreaResolution(BaseModel):
     approximate: bool = True
     candidates: list[str] = []
     source: Literal["text", "town", "postal", "location", "none"] = "none"
+    outside: bool = False               # a location far from every town of the municipality
     message: str | None = None          # why unknown/ambiguous, for logs and the CLI
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable
 
-from bot.clock import to_jst
+from bot.clock import from_jst, to_jst
 from bot.directory import Directory
 from bot.flows.actions import Action, GoTo, Say
 from bot.flows.context import FlowContext, ResidentView
@@ -37,8 +37,14 @@ def stay(view: ResidentView, **changes: Any) -> GoTo:
 
 
 def when_staff_answer(ctx: FlowContext) -> str:
-    if ctx.hours.is_open(ctx.now):
-        return say("consultation.when_open")
+    """When a person will read it, as a real time: today until closing (else the next
+    opening after it), or the next opening — never a vague 'soon'."""
+    hours = ctx.hours
+    if hours.is_open(ctx.now):
+        closes = datetime.combine(to_jst(ctx.now).date(), hours.closes)
+        after_today = hours.next_opening(from_jst(closes))
+        return say("consultation.when_open", closes=f"{hours.closes.hour}:{hours.closes.minute:02d}",
+                   next=moment_text(after_today, ctx.now))
     return say("consultation.when_closed", next=next_opening_text(ctx))
 
 

@@ -6,7 +6,9 @@ five messages, so it all goes in the reply token):
 1. emergency — crisis reply first (bot.flows.emergency), even while staff hold the case;
    unsure whether the danger is now (grey zone, or high) — ask directly (はい/いいえ/わからない),
    and the answer to that question when it is typed; not confidently calm — queued as 要確認;
-2. staff hold the case — no talking over them (bot.flows.to_staff.staff_held);
+2. the answer to the area question (also while staff hold the case);
+   staff hold the case — no talking over them, but a new need still gets windows
+   (bot.flows.to_staff.staff_held);
 3. high risk — empathy, lines, windows, staff (bot.flows.emergency.high);
 4. asking for a person; 5. entangled household (多機関協働, share consent);
 6. a need in one or more fields — reflection and windows near the resident;
@@ -21,8 +23,9 @@ from bot.flows import commands, emergency, questions, to_staff, windows
 from bot.flows.actions import Action, Escalate, RecordInbound, UpdateCase
 from bot.flows.common import analyze, reflection, reply, staff_quick_replies, stay, text
 from bot.flows.context import FlowContext, Inbound, ResidentView
-from bot.flows.crisis import lines_text
+from bot.flows.crisis import card, states_for
 from bot.flows.state import Step
+from bot.hours import describe, is_open_at
 from bot.line import linemsg
 from bot.wording import say
 
@@ -65,15 +68,15 @@ def on_text(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Acti
         return stored + emergency.ask_safety(view, analysis, ctx)
     if analysis.review and view.case_status not in STAFF_HELD:
         stored.append(Escalate("normal", ["review"]))  # 要確認: not confidently calm, a person reads it
-    if view.case_status in STAFF_HELD:
-        return stored + to_staff.staff_held(view, analysis, ctx)
-    if analysis.risk == "high":
-        return stored + emergency.high(view, analysis, ctx)
-    if view.data.awaiting in ("area", "area_text", "postal") and (
+    if view.data.awaiting in ("area", "area_text", "postal") and analysis.risk != "high" and (
             not analysis.field_keys or windows.names_a_place(view, ctx, typed)):
         answered = windows.on_typed_area(view, ctx, typed)
         if answered is not None:
             return stored + answered
+    if view.case_status in STAFF_HELD:
+        return stored + to_staff.staff_held(view, analysis, ctx)
+    if analysis.risk == "high":
+        return stored + emergency.high(view, analysis, ctx)
     button = _button_typed(typed)
     if button:
         return stored + on_button(view, button, ctx)
@@ -172,11 +175,17 @@ def pick_window(window_id: str, ctx: FlowContext) -> list[Action]:
         window = ctx.directory.window(window_id)
     except KeyError:
         return [reply(commands.menu_message())]
+    if window.opening is not None:
+        state = say("hours.open_now" if is_open_at(window.opening, ctx.now) else "hours.closed_now")
+        hours = say("consultation.pick_hours", hours=f"{describe(window.opening)}（{state}）")
+    elif window.hours:
+        hours = say("consultation.pick_hours", hours=window.hours)
+    else:
+        hours = say("consultation.pick_no_hours")
     contact = "\n".join([
         say("consultation.pick_phone", phone=window.phone) if window.phone
         else say("consultation.pick_no_phone"),
-        say("consultation.pick_hours", hours=window.hours) if window.hours
-        else say("consultation.pick_no_hours"),
+        hours,
     ])
     body = say("consultation.pick_window", name=window.name, contact=contact)
     return [reply(linemsg.text(body, staff_quick_replies()))]
@@ -194,9 +203,8 @@ def menu_action(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[
     wants = inbound.data.get("a")
     consented = bool(view.terms_consent)
     if wants == "emergency":
-        body = say("consultation.menu_emergency",
-                   lines=lines_text(ctx.directory, "emergency", ("suicide", "dv", "child"), limit=6))
-        return [reply(linemsg.text(body))]
+        states = states_for(ctx, "emergency", ("suicide", "dv", "child"), limit=6)
+        return [reply(text("consultation.menu_emergency"), card(states, danger_now=True))]
     if wants == "help":
         return [reply(text("consultation.menu_help", hours=ctx.hours.label(),
                            terms_url=ctx.terms_url))]

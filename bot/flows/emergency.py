@@ -9,7 +9,7 @@ from bot.flows import windows
 from bot.flows.actions import Action, Alert, Escalate, UpdateCase
 from bot.flows.common import next_opening_text, reply, staff_quick_replies, stay, text, when_staff_answer
 from bot.flows.context import FlowContext, ResidentView
-from bot.flows.crisis import lines_text
+from bot.flows.crisis import card, lines_text, states_for
 from bot.line import linemsg
 from bot.wording import say
 
@@ -17,11 +17,15 @@ if TYPE_CHECKING:
     from bot.nlp.result import Analysis
 
 
-def crisis_message(ctx: FlowContext, kinds: Iterable[str] = (), fields: Iterable[str] = ()) -> dict[str, Any]:
-    """110/119 and the lines that fit the situation, as one text (always the first)."""
-    body = (say("consultation.emergency_now") + "\n\n"
-            + say("consultation.emergency_lines", lines=lines_text(ctx.directory, "emergency", kinds, fields)))
-    return linemsg.text(body)
+def crisis_messages(ctx: FlowContext, kinds: Iterable[str] = (), fields: Iterable[str] = (),
+                    lead: str | None = None, note: str | None = None) -> list[dict[str, Any]]:
+    """The feeling received (or `lead`), 110/119, then the lines that fit as a card with
+    call buttons, open ones first (always the first messages of the reply)."""
+    said = [lead or say("crisis.feeling"), say("crisis.danger_now"), say("crisis.lines_below")]
+    if note:
+        said.append(note)
+    states = states_for(ctx, "emergency", kinds, fields)
+    return [linemsg.text("\n".join(said)), card(states, danger_now=True)]
 
 
 def staff_told(ctx: FlowContext) -> str:
@@ -44,10 +48,10 @@ def emergency(view: ResidentView, analysis: Analysis, ctx: FlowContext) -> list[
     kinds, fields = analysis.risk_kinds, analysis.field_keys
     if view.case_risk == "emergency":
         again = linemsg.text(say("consultation.emergency_again") + "\n"
-                             + lines_text(ctx.directory, "emergency", kinds, fields, limit=2))
+                             + lines_text(ctx, "emergency", kinds, fields, limit=2))
         return [Escalate("emergency", ["risk"]), Alert("update"), reply(again),
                 stay(view, awaiting=None)]
-    messages = [crisis_message(ctx, kinds, fields), linemsg.text(staff_told(ctx)),
+    messages = [*crisis_messages(ctx, kinds, fields), linemsg.text(staff_told(ctx)),
                 text("consultation.emergency_stay")]
     return [Escalate("emergency", ["risk"]), Alert("emergency"), reply(*messages),
             stay(view, awaiting=None)]
@@ -80,7 +84,7 @@ def on_safety_answer(view: ResidentView, answer: str, ctx: FlowContext) -> list[
     (and show the windows for the need that was written, if any)."""
     fields = list(view.data.fields)
     if answer in ("yes", "unsure"):
-        messages = [linemsg.text(say("consultation.safety_heard")), crisis_message(ctx, (), fields),
+        messages = [*crisis_messages(ctx, (), fields, lead=say("consultation.safety_heard")),
                     linemsg.text(staff_told(ctx)), text("consultation.emergency_stay")]
         return [UpdateCase(risk="emergency"), Escalate("emergency", ["risk", "safety_" + answer]),
                 Alert("emergency"), reply(*messages), stay(view, awaiting=None, fields=None)]
@@ -95,8 +99,8 @@ def high(view: ResidentView, analysis: Analysis, ctx: FlowContext, last: dict[st
          then: Action | None = None) -> list[Action]:
     """Empathy, the lines, the windows, and `last` (by default the offer of staff)."""
     kinds, fields = analysis.risk_kinds, analysis.field_keys
-    empathy = text("consultation.high_empathy")
-    lines = text("consultation.high_lines", lines=lines_text(ctx.directory, "high", kinds, fields))
+    empathy = linemsg.text(say("crisis.feeling_high") + "\n" + say("crisis.danger_if"))
+    lines = card(states_for(ctx, "high", kinds, fields))
     offer = last or linemsg.text(say("consultation.high_offer", when=when_staff_answer(ctx)),
                                  staff_quick_replies(more=False))
     actions: list[Action] = [Escalate("high", ["risk"])]
@@ -104,9 +108,9 @@ def high(view: ResidentView, analysis: Analysis, ctx: FlowContext, last: dict[st
     actions += remembered
     carousel: list[dict[str, Any]] = []
     if fields:
-        carousel, shown = windows.carousel_messages(ctx, fields, area)
-        if shown:
+        found = windows.carousel_messages(ctx, fields, area)
+        if found.count:
             actions.append(UpdateCase(windows_shown=True))
-            carousel = carousel[1:]          # the carousel alone: the lines text says enough
+            carousel = found.messages[1:]    # the carousel alone: the lines say enough
     return actions + [reply(empathy, lines, *carousel, offer),
                       then or stay(view, fields=fields or None, awaiting=None)]

@@ -21,10 +21,13 @@ def greet(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action
     """A follow event: greeting and terms, or a welcome back for someone who consented."""
     if view.terms_consent:
         return [Say([linemsg.text(say("onboarding.welcome_back"))]), GoTo(Step.CONSULT)]
+    crisis = pre_consent.crisis_first(view, inbound, ctx)     # risk is read even now
+    if crisis:
+        # the crisis reply alone; the greeting and the terms come with the next message
+        return [Say(crisis)]
     greeting = say("onboarding.greeting", city=ctx.city, hours=ctx.hours.label(),
                    crisis=crisis_block(ctx.directory, "emergency"))
-    first = pre_consent.crisis_first(view, inbound, ctx)     # risk is read even now
-    return [Say(first + [linemsg.text(greeting), terms_message(ctx)]), GoTo(Step.TERMS)]
+    return [Say([linemsg.text(greeting), terms_message(ctx)]), GoTo(Step.TERMS)]
 
 
 def terms_message(ctx: FlowContext) -> dict[str, Any]:
@@ -66,9 +69,14 @@ def on_terms(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Act
                 Say([linemsg.text(say("onboarding.declined", crisis=crisis_block(ctx.directory, "emergency"))),
                      terms_message(ctx)]),
                 GoTo(Step.DECLINED)]
-    # Anything else before consent: not stored; risk still read (crisis lines), windows
-    # shown for a need; the crisis numbers and the question again.
-    return [Say(pre_consent.answer(view, inbound, ctx) + _reminder(ctx))]
+    # Anything else before consent: not stored; risk still read (the crisis reply alone,
+    # the terms again with a later message), windows shown for a need, then the question.
+    return [Say(_before_consent(view, inbound, ctx))]
+
+
+def _before_consent(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[dict[str, Any]]:
+    messages, crisis = pre_consent.answer(view, inbound, ctx)
+    return messages if crisis else messages + _reminder(ctx)
 
 
 def _reminder(ctx: FlowContext) -> list[dict[str, Any]]:
@@ -102,7 +110,8 @@ def age_question() -> dict[str, Any]:
 
 def area_question() -> dict[str, Any]:
     return linemsg.text(say("onboarding.ask_area"),
-                        [linemsg.quick_postback(say("onboarding.skip"), "a=area&v=skip")])
+                        [linemsg.quick_location(say("flex.area_location")),
+                         linemsg.quick_postback(say("onboarding.skip"), "a=area&v=skip")])
 
 
 def _intake_step(kind: str, profile_key: str, next_step: Step,
@@ -145,7 +154,7 @@ def on_declined(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[
     """Without consent nothing is stored; consent can be given at any time."""
     if _chosen(inbound, "consent", _consent_options()) is not None:
         return on_terms(view, inbound, ctx)
-    return [Say(pre_consent.answer(view, inbound, ctx) + _reminder(ctx))]
+    return [Say(_before_consent(view, inbound, ctx))]
 
 
 STEPS: dict[Step, Callable[[ResidentView, Inbound, FlowContext], list[Action]]] = {

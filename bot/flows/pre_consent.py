@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from bot.flows.common import analyze
 from bot.flows.context import FlowContext, Inbound, ResidentView
-from bot.flows.crisis import lines_text
+from bot.flows.crisis import card, states_for
 from bot.line import linemsg
 from bot.wording import say
 
@@ -27,44 +27,44 @@ def _analysis(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> Optiona
         return None
 
 
-def crisis_message(analysis: Optional[Analysis], ctx: FlowContext) -> Optional[dict[str, Any]]:
+def crisis_messages(analysis: Optional[Analysis], ctx: FlowContext) -> list[dict[str, Any]]:
+    """The crisis reply alone (no terms in the same reply: they come with the next message):
+    the feeling received, 110/119 when the danger is now, the lines open now first, and
+    the honest note that nothing was recorded or passed on."""
     if analysis is None or analysis.risk == "none":
-        return None
-    risk = analysis.risk
-    lines = lines_text(ctx.directory, risk, analysis.risk_kinds, analysis.field_keys)
-    parts = [say("consultation.pre_consent_crisis")]
-    if risk == "emergency":
-        parts += [say("consultation.emergency_now"),
-                  say("consultation.emergency_lines", lines=lines)]
-    else:
-        parts.append(say("consultation.high_lines", lines=lines))
-    parts.append(say("consultation.pre_consent_not_sent"))
-    return linemsg.text("\n".join(parts))
+        return []
+    danger_now = analysis.risk == "emergency"
+    said = [say("crisis.feeling" if danger_now else "crisis.feeling_high"),
+            say("crisis.danger_now" if danger_now else "crisis.danger_if"),
+            say("crisis.lines_below"), say("crisis.pre_consent_note")]
+    states = states_for(ctx, analysis.risk, analysis.risk_kinds, analysis.field_keys)
+    return [linemsg.text("\n".join(said)), card(states, danger_now=danger_now)]
 
 
 def crisis_first(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[dict[str, Any]]:
-    """The crisis message to put before anything else, when the message carries risk."""
-    message = crisis_message(_analysis(view, inbound, ctx), ctx)
-    return [message] if message else []
+    """The crisis reply, when the message carries risk (else nothing)."""
+    return crisis_messages(_analysis(view, inbound, ctx), ctx)
 
 
-def answer(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[dict[str, Any]]:
-    """At most two messages: crisis lines (risk), or the windows for a need."""
+def answer(view: ResidentView, inbound: Inbound,
+           ctx: FlowContext) -> tuple[list[dict[str, Any]], bool]:
+    """(messages, whether they are the crisis reply): at most two messages, the crisis reply
+    (risk), or the windows for a need."""
     analysis = _analysis(view, inbound, ctx)
-    crisis = crisis_message(analysis, ctx)
+    crisis = crisis_messages(analysis, ctx)
     if crisis:
-        return [crisis]
+        return crisis, True
     if analysis is None or not analysis.fields:
-        return []
+        return [], False
     from bot.flows.windows import carousel_messages  # noqa: PLC0415
     area = None
     if analysis.area:
         found = ctx.directory.resolve_area(ctx.municipality, town=analysis.area)
         area = found if found.status == "resolved" else None
-    messages, shown = carousel_messages(ctx, analysis.field_keys[:3], area)
-    if not shown:
-        return []
-    return [linemsg.text(say("consultation.pre_consent_windows")), messages[-1]]
+    shown = carousel_messages(ctx, analysis.field_keys[:3], area)
+    if not shown.count:
+        return [], False
+    return [linemsg.text(say("consultation.pre_consent_windows")), shown.messages[-1]], False
 
 
 def area_profile(ctx: FlowContext, typed: Optional[str], lat: Optional[float] = None,

@@ -2,6 +2,7 @@
 share consent), and what the bot does while staff hold the case."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -49,7 +50,8 @@ def entangled(view: ResidentView, analysis: Analysis, ctx: FlowContext) -> list[
     actions: list[Action] = [Escalate("normal", ["entangled"])]
     area, remembered = windows.area_for(view, analysis.area, ctx)
     actions += remembered
-    carousel, shown = windows.carousel_messages(ctx, fields, area, complex_case=True)
+    found = windows.carousel_messages(ctx, fields, area, complex_case=True)
+    carousel, shown = found.messages, found.count
     if shown:
         actions.append(UpdateCase(windows_shown=True))
     last = share_question() if view.share_consent is None else None
@@ -64,25 +66,33 @@ def on_share(view: ResidentView, granted: bool) -> list[Action]:
 
 
 def staff_held(view: ResidentView, analysis: Optional[Analysis], ctx: FlowContext) -> list[Action]:
-    """Staff have the case: no talking over them. Risk is still checked (an emergency never
-    reaches here: it gets the crisis reply); receipt confirmed once per stretch of messages
+    """Staff have the case: the bot does not talk over them, but keeps helping. Risk is
+    still checked (an emergency never reaches here: it gets the crisis reply); a new need
+    is read and answered with windows (out of hours, the lines open now first); otherwise
+    the receipt, with the real time a person will read it, once per stretch of messages
     (a stretch ends when staff write)."""
     actions: list[Action] = []
     if view.case_status == CaseStatus.PENDING:
         actions.append(Escalate("normal", []))      # the resident answered: back to staff
     if view.case_risk == "emergency":
         actions.append(Alert("update"))             # on-call hears of every later message
+    acked = replace(view, data=view.data.changed(ack_at=ctx.now.isoformat()))
     if analysis is not None and analysis.risk == "high":
         body = say("consultation.high_staff_held",
-                   lines=lines_text(ctx.directory, "high", analysis.risk_kinds, analysis.field_keys, limit=2))
+                   lines=lines_text(ctx, "high", analysis.risk_kinds, analysis.field_keys, limit=2))
         return actions + [Escalate("high", ["risk"]), reply(linemsg.text(body)),
-                          stay(view, ack_at=ctx.now.isoformat())]
+                          stay(acked)]
+    if analysis is not None and analysis.fields:
+        heard = reflection(analysis, analysis.field_keys[:3]) + "\n" + say(
+            "consultation.staff_held_need", when=when_staff_answer(ctx))
+        return actions + windows.for_need(acked, ctx, analysis.field_keys[:3], [linemsg.text(heard)],
+                                          mentioned=analysis.area)
     if _acknowledged_in_stretch(view):
         return actions                              # staff will read it; nothing to add
-    body = say("consultation.staff_ack")
+    body = say("consultation.staff_ack", when=when_staff_answer(ctx))
     if view.case_risk == "emergency":
         body += "\n" + say("consultation.meanwhile")
-    return actions + [reply(linemsg.text(body)), stay(view, ack_at=ctx.now.isoformat())]
+    return actions + [reply(linemsg.text(body)), stay(acked)]
 
 
 def _acknowledged_in_stretch(view: ResidentView) -> bool:

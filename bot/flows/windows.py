@@ -2,15 +2,19 @@
 then the Flex carousel from the directory with the quick replies."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Optional
 
 from bot.directory import AreaResolution
 from bot.flows.actions import Action, SetProfile, UpdateCase
-from bot.flows.common import reply, staff_quick_replies, stay, text
+from bot.flows.common import next_opening_text, reply, staff_quick_replies, stay, text
+from bot.flows.crisis import card, open_after_hours
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.flows.state import Scratch, Step
 from bot.line import linemsg
-from bot.line.flex import ambiguous_area_quick_reply, area_question_quick_reply, windows_carousel
+from bot.line.flex import (CardContext, ambiguous_area_quick_reply, area_question_quick_reply,
+                           windows_carousel)
+from bot.line.linemsg import MESSAGES_PER_REQUEST
 from bot.wording import say
 
 PAGE = 5                 # windows per carousel
@@ -68,12 +72,29 @@ def area_label(area: Optional[AreaResolution]) -> str | None:
     return area.label or area.town
 
 
+@dataclass(frozen=True)
+class Shown:
+    """What a carousel reply holds: its messages, how many windows, whether more exist."""
+    messages: list[dict[str, Any]]
+    count: int = 0
+    more: bool = False
+
+
+def card_context(ctx: FlowContext, area: Optional[AreaResolution]) -> CardContext:
+    try:
+        main_phone = ctx.directory.municipality(ctx.municipality).main_phone
+    except KeyError:
+        main_phone = None
+    return CardContext(now=ctx.now, city=ctx.city, main_phone=main_phone,
+                       outside=bool(area and area.outside))
+
+
 def carousel_messages(ctx: FlowContext, fields: list[str], area: Optional[AreaResolution],
-                      complex_case: bool = False, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    """(intro text + carousel, how many windows were shown) — or a 'none found' text."""
+                      complex_case: bool = False, offset: int = 0) -> Shown:
+    """Intro text + carousel (and whether there are more windows), or nothing."""
     try:
         matches = ctx.directory.search(ctx.municipality, fields, area,
-                                         complex_case=complex_case, limit=offset + PAGE)
+                                         complex_case=complex_case, limit=offset + PAGE + 1)
     except KeyError:
         matches = []
     page = matches[offset:offset + PAGE]
@@ -82,34 +103,69 @@ def carousel_messages(ctx: FlowContext, fields: list[str], area: Optional[AreaRe
         # coordinating department (多機関協働) takes any consultation
         return carousel_messages(ctx, fields, area, complex_case=True)
     if not page:
-        return [], 0
+        return Shown([])
     label = area_label(area)
-    intro = (say("consultation.windows_intro", area=label) if label
-             else say("consultation.windows_intro_no_area"))
-    return [linemsg.text(intro), windows_carousel(page)], len(page)
+    if area is not None and area.outside:
+        intro = say("consultation.windows_intro_outside", city=ctx.city)
+    elif label:
+        intro = say("consultation.windows_intro", area=label)
+    else:
+        intro = say("consultation.windows_intro_no_area")
+    carousel = windows_carousel(page, card_context(ctx, area))
+    return Shown([linemsg.text(intro), carousel], len(page), len(matches) > offset + PAGE)
 
 
-def ask_area(view: ResidentView, lead: list[dict[str, Any]], fields: list[str],
+AREA_QUESTIONS = ("area", "area_text", "postal")
+
+
+def ask_area(view: ResidentView, ctx: FlowContext, lead: list[dict[str, Any]], fields: list[str],
              complex_case: bool = False) -> list[Action]:
+    """Where the resident lives, to find the windows; out of hours the lines open now come
+    first, so help that works tonight does not wait for the answer."""
     question = linemsg.text(say("consultation.ask_area"), area_question_quick_reply())
-    return [reply(*lead, question),
+    tonight = after_hours_lead(ctx, fields)
+    kept = lead[:max(1, MESSAGES_PER_REQUEST - len(tonight) - 1)]
+    return [reply(*kept, *tonight, question),
             stay(view, awaiting="area", fields=fields, complex=complex_case or None)]
+
+
+def after_hours_lead(ctx: FlowContext, fields: list[str]) -> list[dict[str, Any]]:
+    """Out of the city's hours: the national lines open now that fit the need, as a card
+    (before the daytime windows); nothing in hours or when none is open."""
+    if ctx.hours.is_open(ctx.now):
+        return []
+    states = open_after_hours(ctx, fields)
+    if not states:
+        return []
+    note = say("consultation.after_hours_lines", next=next_opening_text(ctx))
+    return [linemsg.text(note), card(states)]
 
 
 def show(view: ResidentView, ctx: FlowContext, fields: list[str],
          area: Optional[AreaResolution], lead: list[dict[str, Any]], complex_case: bool = False,
          extra: list[Action] | None = None) -> list[Action]:
-    """The carousel for `fields` near `area`, after `lead`, with the quick replies."""
+    """The carousel for `fields` near `area`, after `lead`, with the quick replies; out of
+    hours, the lines open now first."""
     if not fields:
         return [reply(*lead, text("consultation.ask_need")),
                 stay(view, awaiting=None, fields=None), *(extra or [])]
-    shown_messages, shown = carousel_messages(ctx, fields, area, complex_case)
-    if not shown:
-        return [reply(*lead, text("consultation.windows_none", quick=staff_quick_replies(False))),
+    found = carousel_messages(ctx, fields, area, complex_case)
+    # out of hours the lines open now, unless they came with the area question just now
+    tonight = after_hours_lead(ctx, fields) if view.data.awaiting not in AREA_QUESTIONS else []
+    if not found.count:
+        return [reply(*lead, *tonight, text("consultation.windows_none", quick=staff_quick_replies(False))),
                 stay(view, awaiting=None, fields=fields), *(extra or [])]
-    after = text("consultation.after_windows", quick=staff_quick_replies())
-    return [reply(*lead, *shown_messages, after), UpdateCase(windows_shown=True),
-            stay(view, awaiting=None, fields=fields, complex=complex_case or None, shown=shown,
+    after = text("consultation.after_windows", quick=staff_quick_replies(more=found.more))
+    intro, carousel = found.messages
+    if tonight:      # one text says both: the lines open now, then the daytime windows
+        note, lines = tonight
+        intro = linemsg.text(note["text"] + "\n\n" + intro["text"])
+        rest = [intro, lines, carousel, after]
+    else:
+        rest = [intro, carousel, after]
+    kept = lead[:max(1, MESSAGES_PER_REQUEST - len(rest))]
+    return [reply(*kept, *rest), UpdateCase(windows_shown=True),
+            stay(view, awaiting=None, fields=fields, complex=complex_case or None, shown=found.count,
                  listen=None), *(extra or [])]
 
 
@@ -126,20 +182,19 @@ def for_need(view: ResidentView, ctx: FlowContext, fields: list[str], lead: list
             area, learnt = found, remember(view, found)
     area = area or known_area(view, ctx)
     if area is None and ask_if_unknown and not view.data.area_skipped:
-        return learnt + ask_area(view, lead, fields, complex_case)
+        return learnt + ask_area(view, ctx, lead, fields, complex_case)
     return learnt + show(view, ctx, fields, area, lead, complex_case)
 
 
 def more(view: ResidentView, ctx: FlowContext) -> list[Action]:
     fields = list(view.data.fields or view.case_fields)
     offset = view.data.shown
-    messages, shown = carousel_messages(ctx, fields, known_area(view, ctx),
-                                        view.data.complex, offset)
-    if not shown:
+    found = carousel_messages(ctx, fields, known_area(view, ctx), view.data.complex, offset)
+    if not found.count:
         return [reply(text("consultation.more_windows_none", quick=staff_quick_replies(False)))]
-    after = text("consultation.after_windows", quick=staff_quick_replies())
-    return [reply(*messages, after), UpdateCase(windows_shown=True),
-            stay(view, shown=offset + shown)]
+    after = text("consultation.after_windows", quick=staff_quick_replies(more=found.more))
+    return [reply(*found.messages, after), UpdateCase(windows_shown=True),
+            stay(view, shown=offset + found.count)]
 
 
 def nearby(view: ResidentView, ctx: FlowContext) -> list[Action]:

@@ -5,10 +5,13 @@ bot.line.linemsg; the words are in bot/wording/flex.yaml; this module only decid
 goes where."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from bot.directory.models import AreaResolution, Window, WindowMatch
+from bot.directory.models import AreaResolution, Window, WindowMatch, tel_uri
+from bot.hours import describe, is_open_at
 from bot.line import linemsg
 from bot.line.linemsg import CAROUSEL_BUBBLES_MAX, FLEX_LABEL_MAX, clip
 from bot.wording import say
@@ -35,25 +38,56 @@ def _button(action: dict[str, Any] | None, style: str = "link") -> dict[str, Any
     return {"type": "button", "style": style, "height": "sm", "action": action}
 
 
-def window_bubble(match: WindowMatch) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CardContext:
+    """What a window card needs beyond the window: the moment (いま受付中 / 受付時間外),
+    the city's main number (sourced) for a window without its own, and whether the
+    resident's location lies outside the municipality."""
+    now: datetime
+    city: str
+    main_phone: str | None = None
+    outside: bool = False
+
+
+def _hours_line(w: Window, card: CardContext, calls_city: bool) -> str:
+    if w.opening is not None:
+        state = say("hours.open_now" if is_open_at(w.opening, card.now) else "hours.closed_now")
+        return say("flex.hours_now", state=state, hours=clip(describe(w.opening), 60))
+    if w.hours:
+        return say("flex.hours", hours=clip(w.hours, 60))
+    return say("flex.hours_ask_city" if calls_city else "flex.hours_unknown")
+
+
+def window_bubble(match: WindowMatch, card: CardContext) -> dict[str, Any]:
     w = match.window
     dist = match.distance_text
+    calls_city = not w.phone and bool(card.main_phone)
+    label = "flex.match_outside" if card.outside and match.match == "nearest" else f"flex.match_{match.match}"
+    if w.phone:
+        phone = say("flex.phone", phone=w.phone)
+    elif card.main_phone:
+        phone = say("flex.phone_city", city=card.city, phone=card.main_phone)
+    else:
+        phone = say("flex.phone_unknown")
     body = [
         _text(clip(w.name, 60), weight="bold", size="md", maxLines=2),
-        _text(say(f"flex.match_{match.match}"), size="xs", color="#2E7D32", maxLines=1),
+        _text(say(f"flex.kind_{w.kind}"), size="xs", maxLines=3),
+        _text(say(label), size="xs", color="#2E7D32", maxLines=1),
         _text(say("flex.distance", distance=dist) if dist else say("flex.distance_unknown"),
               size="xs", color="#666666", maxLines=1),
         _text(clip(w.address, 80) if w.address else say("flex.address_unknown"), size="sm",
               maxLines=2),
-        _text(say("flex.hours", hours=clip(w.hours, 60)) if w.hours else say("flex.hours_unknown"),
-              size="xs", color="#666666", maxLines=2),
-        _text(say("flex.phone", phone=w.phone) if w.phone else say("flex.phone_unknown"),
-              size="xs", maxLines=1),
+        _text(_hours_line(w, card, calls_city), size="xs", color="#666666", maxLines=3),
+        _text(phone, size="xs", maxLines=2),
     ]
     # Three buttons in every bubble, so the bubbles stay the same size.
-    call = (linemsg.uri_action(say("flex.button_call"), w.tel) if w.tel else
-            linemsg.postback_action(say("flex.button_check_phone"), f"action=no_phone&id={w.id}",
-                                    label_max=FLEX_LABEL_MAX))
+    if w.tel:
+        call = linemsg.uri_action(say("flex.button_call"), w.tel)
+    elif card.main_phone:
+        call = linemsg.uri_action(say("flex.button_call_city"), tel_uri(card.main_phone))
+    else:
+        call = linemsg.postback_action(say("flex.button_check_phone"), f"action=no_phone&id={w.id}",
+                                       label_max=FLEX_LABEL_MAX)
     url = maps_url(w)
     mapb = (linemsg.uri_action(say("flex.button_map"), url) if url else None) or (
         linemsg.postback_action(say("flex.button_no_map"), f"action=no_map&id={w.id}",
@@ -80,10 +114,10 @@ def alt_text(matches: list[WindowMatch]) -> str:
     return say("flex.alt_title") + "：" + " / ".join(parts)
 
 
-def windows_carousel(matches: list[WindowMatch]) -> dict[str, Any]:
+def windows_carousel(matches: list[WindowMatch], card: CardContext) -> dict[str, Any]:
     """A flex message: one bubble per window (at most 12), alt text listing names and phones."""
     shown = matches[:CAROUSEL_BUBBLES_MAX]
-    return linemsg.flex(alt_text(shown), linemsg.carousel(window_bubble(m) for m in shown))
+    return linemsg.flex(alt_text(shown), linemsg.carousel(window_bubble(m, card) for m in shown))
 
 
 def area_question_quick_reply() -> list[dict[str, Any]]:

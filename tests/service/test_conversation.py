@@ -77,6 +77,13 @@ class Chat:
 
 
 
+@pytest.fixture(autouse=True)
+def office_hours(frozen):
+    """Replies depend on the hour (lines open now, when staff read): each test starts on a
+    weekday morning and moves the clock itself when the hour matters."""
+    yield frozen
+
+
 @pytest.fixture
 def on_call(database_url):
     """The service with an on-call webhook and SMTP receiver on the loopback."""
@@ -105,13 +112,12 @@ def test_need_asks_the_area_first_then_shows_windows_near_and_remembers_it(servi
     assert "七美" in saved["text"]
     assert carousel["type"] == "flex"
     assert "新湊東地域包括支援センター" in carousel["altText"].split("/")[0]
-    assert quick_labels(after) == ["相談員と話したい", "ほかの窓口も見る", "大丈夫です"]
+    # the district's own 地域包括支援センター is the only one: no 'more' to offer
+    assert quick_labels(after) == ["相談員と話したい", "大丈夫です"]
     assert chat.resident.area_town == "七美" and chat.resident.area_lat is not None
     # the next need goes straight to the windows: the area is remembered
     messages = chat.send("障害者手帳の更新をしたいです", expect=3)
     assert any(m["type"] == "flex" for m in messages)
-    more = chat.send(postback=quick_data(messages[-1], "ほかの窓口も見る"))
-    assert more
     case = chat.case()
     assert set(case.fields) >= {"kaigo"} and case.area == "七美"
     assert case.windows_shown_at is not None and case.status == "bot"
@@ -119,6 +125,26 @@ def test_need_asks_the_area_first_then_shows_windows_near_and_remembers_it(servi
     assert stored[0].analysis["field_keys"] == ["kaigo"] and stored[0].risk == "none"
     assert stored[0].analysis["fields"][0]["evidence"]
     chat.replies_were_replies()
+
+
+def bubbles(message: dict) -> list[dict]:
+    return message["contents"]["contents"]
+
+
+def test_more_windows_until_the_last_then_no_more_button(service):
+    chat = Chat(service)
+    chat.send("子育てのことで相談したいです", expect=2)
+    messages = chat.send("七美", expect=4)
+    carousel, after = messages[-2], messages[-1]
+    assert len(bubbles(carousel)) == 5 and "ほかの窓口も見る" in quick_labels(after)
+    seen = {b["body"]["contents"][0]["text"] for b in bubbles(carousel)}
+    while "ほかの窓口も見る" in quick_labels(after):
+        carousel, after = chat.send(postback=quick_data(after, "ほかの窓口も見る"), expect=2)[-2:]
+        names = {b["body"]["contents"][0]["text"] for b in bubbles(carousel)}
+        assert not names & seen                         # each page shows new windows
+        seen |= names
+    assert quick_labels(after) == ["相談員と話したい", "大丈夫です"]
+    assert len(seen) > 5
 
 
 def test_location_and_skip_answer_the_area_question(service):
@@ -158,8 +184,9 @@ def test_emergency_gets_the_crisis_reply_first_and_alerts_on_call(on_call):
     messages = chat.send("もう死にたい。今から薬を全部飲みます", expect=3)
     assert len(messages) <= 5
     first = messages[0]["text"]
-    assert "110" in first and "119" in first and all(n in first for n in LIFE_LINES[:2])
-    assert "知らせました" in texts_of(messages) and "時間外" not in texts_of(messages)
+    assert "110" in first and "119" in first
+    assert all(n in texts_of(messages[:2]) for n in LIFE_LINES[:2])     # the lines card
+    assert "知らせました" in texts_of(messages) and "対応時間外" not in texts_of(messages)
     body = webhook.wait_for(1)[0]
     assert body["case_code"] == chat.resident.case_code and body["priority"] == "emergency"
     assert set(body) == {"case_code", "priority", "event", "at"}
@@ -169,7 +196,7 @@ def test_emergency_gets_the_crisis_reply_first_and_alerts_on_call(on_call):
     assert (case.status, case.priority, case.risk) == ("waiting", "emergency", "emergency")
     # the bot keeps listening; later messages reach staff (stored, on-call told again)
     later = chat.send("ありがとう。まだ家にいます")
-    assert "相談員に届いています" in texts_of(later)
+    assert "届いています" in texts_of(later)
     assert [m.text for m in chat.inbound()][-1] == "ありがとう。まだ家にいます"
     assert [b["event"] for b in webhook.wait_for(2)] == ["alert", "update"]
     chat.replies_were_replies()
@@ -182,8 +209,7 @@ def test_emergency_out_of_hours_says_when_staff_will_read_it(on_call):
     clock.set_clock(FrozenClock(datetime(2025, 6, 6, 17, 0, tzinfo=timezone.utc)))
     chat = Chat(service)
     messages = chat.send("夫に殴られている。いまも怒鳴っていて怖い", expect=3)
-    first = messages[0]["text"]
-    assert "110" in first and "0120-279-889" in first        # DV相談＋
+    assert "110" in messages[0]["text"] and "0120-279-889" in texts_of(messages[:2])   # DV相談＋
     said = texts_of(messages)
     assert "時間外" in said and "6月9日（月）8:30" in said
     assert smtp.wait_for(1) and webhook.wait_for(1)
@@ -207,7 +233,7 @@ def test_a_split_emergency_over_three_messages(on_call):
     third = chat.send("今夜ぜんぶ飲むつもり", expect=1)
     crisis = [batch for batch in (second, third) if "119" in batch[0].get("text", "")]
     assert crisis, "the emergency got no crisis reply"
-    assert any(n in crisis[0][0]["text"] for n in LIFE_LINES)
+    assert any(n in texts_of(crisis[0][:2]) for n in LIFE_LINES)
     assert chat.case().risk == "emergency"
     assert [b["event"] for b in webhook.wait_for(1)][0] == "alert"
     time.sleep(0.3)
@@ -307,17 +333,20 @@ def test_asking_for_a_person_queues_and_says_when_staff_answer(service):
     assert case.handoff_reasons == ["asks_person"]
 
 
-def test_while_staff_hold_the_case_the_bot_confirms_once_and_still_answers_an_emergency(service):
+def test_while_staff_hold_the_case_the_bot_confirms_once_and_still_answers_an_emergency(
+        service, office_hours):
     chat = Chat(service)
     chat.send("人と話したい")
-    assert "相談員に届いています" in chat.send("母のことなんですが")[0]["text"]
-    chat.silent("ずっと一人で看ていて")                  # no talking over staff
+    assert "相談員に届いています" in chat.send("よろしくお願いします")[0]["text"]
+    chat.silent("はい、待っています")                    # no talking over staff
     # staff answer: a new stretch begins, receipt confirmed once again
+    office_hours.advance(minutes=5)
     with Session(service.engine) as session:
         session.add(Message(resident_id=chat.resident.id, case_id=chat.case().id,
                             direction="out", sender="staff", text="担当の者です",
                             created_at=clock.now()))
         session.commit()
+    office_hours.advance(minutes=5)
     assert "相談員に届いています" in chat.send("ありがとうございます")[0]["text"]
     crisis = chat.send("もう限界。今から首をつります", expect=3)
     assert "119" in crisis[0]["text"]
@@ -352,7 +381,7 @@ def test_before_consent_risk_is_read_windows_shown_and_nothing_stored(service):
     terms = reply_to(service, user, user.follow)[-1]
     reply_to(service, user, lambda: user.postback(quick_data(terms, "同意しない")))
     messages = reply_to(service, user, lambda: user.say("もう死にたい。今夜薬を全部飲む"))
-    assert "119" in messages[0]["text"] and "0120-783-556" in messages[0]["text"]
+    assert "119" in messages[0]["text"] and "0120-783-556" in texts_of(messages)
     assert "記録も相談員への連絡もしていません" in messages[0]["text"]
     messages = reply_to(service, user, lambda: user.say("母の介護のことで相談したい"))
     assert any(m["type"] == "flex" for m in messages)

@@ -13,8 +13,14 @@ import yaml
 from bot.line import linemsg
 from bot.directory import DirectoryError, get_directory
 from bot.directory.core import Directory
-from bot.line.flex import (ambiguous_area_quick_reply, area_question_quick_reply,
-                                windows_carousel)
+from bot.line.flex import (CardContext, ambiguous_area_quick_reply, area_question_quick_reply,
+                           windows_carousel as carousel_at)
+from helpers import MONDAY_10
+from bot.clock import from_jst
+
+
+def windows_carousel(matches, **card):
+    return carousel_at(matches, CardContext(now=from_jst(MONDAY_10), city="射水市", **card))
 
 IMIZU = "富山県射水市"
 AIZU = "福島県会津若松市"
@@ -34,6 +40,7 @@ PINNED_LINES = {
     "dv_plus": ("0120-279-889", "tel:0120279889"),
     "dv_navi": ("#8008", "tel:%238008"),
     "consumer_188": ("188", "tel:188"),
+    "kodomo_8000": ("#8000", "tel:%238000"),
 }
 
 
@@ -55,9 +62,27 @@ def test_every_national_number_is_pinned(d):
         line = d.line(key)
         assert (line.number, line.tel) == (number, tel), key
         assert line.source_url.startswith("https://") and line.purpose
-    assert d.line("yorisoi").hours == "24時間"
-    assert d.line("dv_plus").hours == "24時間"
-    assert d.line("inochi_denwa").hours == "毎日16時〜21時、毎月10日は8時〜翌日8時"
+    # hours only from the operator's page, with the page recorded; unknown stays null
+    for key in ("police", "ambulance", "child_189", "yorisoi", "dv_plus"):
+        assert d.line(key).opening.always and d.line(key).opening.source.startswith("https://")
+    inochi = d.line("inochi_denwa").opening
+    assert [(r.opens, r.closes) for r in inochi.weekly] == [("16:00", "21:00")]
+    assert [(m.day_of_month, m.opens, m.closes) for m in inochi.monthly] == [(10, "08:00", "08:00")]
+    assert d.line("inochi_sos").opening is None and d.line("inochi_sos").hours_note
+    assert d.line("kodomo_8000").opening is None                 # differs by prefecture
+    toyama = d.line("kodomo_8000").opening_in(IMIZU)
+    assert toyama is not None and "pref.toyama.jp" in toyama.source
+    assert d.line("kodomo_8000").opening_in(AIZU) is None         # 福島県: not sourced here
+
+
+def test_every_window_has_a_plain_description_of_what_it_does(d):
+    from bot import wording
+    from bot.directory.models import WINDOW_KINDS
+    kinds = {w.kind for w in d.windows()}
+    assert {key for key, _ in WINDOW_KINDS} <= kinds | {"hikikomori"}
+    assert all(wording.has(f"flex.kind_{kind}") for kind in kinds | {"tamokan", "other"})
+    assert d.window("imizu-kaigo-02").kind == "hokatsu"
+    assert d.window("imizu-tamokan-01").kind == "tamokan"
 
 
 def test_real_windows_of_both_cities(d):
@@ -235,6 +260,7 @@ def test_bubble_content(d):
     assert texts[0] == "新湊東地域包括支援センター"
     assert any(t.startswith("距離：約") for t in texts)
     assert any("要確認" in t for t in texts)                  # hours unknown
+    assert texts[1].startswith("高齢の方の介護")              # what the window does
     actions = [c["action"] for c in b["footer"]["contents"]]
     assert actions[0] == {"type": "uri", "label": "電話する", "uri": "tel:0766868739"}
     assert actions[1]["uri"].startswith("https://www.google.com/maps/")

@@ -141,6 +141,7 @@ def test_before_consent_risk_still_gets_the_crisis_lines_and_nothing_is_kept():
     first = messages(actions)[0]["text"]
     assert "110" in first or "119" in first
     assert not of(Escalate, actions) and not of(Alert, actions)
+    assert len(messages(actions)) == 2 and "a=consent" not in str(messages(actions))   # alone
 
 
 # --------------------------------------------------------------------- 1. emergency
@@ -167,14 +168,36 @@ def test_a_later_message_on_an_emergency_case_is_an_update_not_a_new_alarm():
 def test_staff_held_case_is_acknowledged_once_per_stretch(status):
     ctx = context()
     first = route(resident(case_status=status), said("よろしくお願いします"), ctx)
-    assert "相談員" in texts(first)
+    assert "相談員に届いています" in texts(first) and "少し" not in texts(first)
+    assert "17:15" in texts(first)                  # a real time, not 'soon'
     ack = of(GoTo, first)[-1].data
     again = route(resident(case_status=status, data=ack), said("追加です"), ctx)
     assert messages(again) == []
     staff_wrote = resident(case_status=status, data=ack,
                            staff_replied_at=MONDAY_NOON + timedelta(minutes=5))
     later = route(staff_wrote, said("ありがとうございます"), context(now=MONDAY_NOON + timedelta(minutes=10)))
-    assert "相談員" in texts(later)
+    assert "相談員に届いています" in texts(later)
+
+
+def test_a_new_need_while_staff_hold_the_case_is_answered_with_windows():
+    tags = Tags(母の介護=tagged("母の介護", ("kaigo",)))
+    view = resident(case_status="waiting", area_town="七美")
+    actions = route(view, said("母の介護"), context(tags))
+    assert any(m["type"] == "flex" for m in messages(actions))
+    assert "相談員にも届いています" in texts(actions) and "少し" not in texts(actions)
+    assert of(GoTo, actions)[-1].data.ack_at                 # counts as this stretch's receipt
+    assert not [e for e in of(Escalate, actions) if e.priority != "normal"]
+
+
+def test_a_need_at_night_gets_the_lines_open_now_first():
+    tags = Tags(子育て=tagged("子育て", ("kosodate",)))
+    night = datetime(2025, 6, 4, 14, 30, tzinfo=timezone.utc)          # Wednesday 23:30 JST
+    actions = route(resident(area_town="七美"), said("子育て", night), context(tags, now=night))
+    sent = messages(actions)
+    lines = next(i for i, m in enumerate(sent) if "いま電話できる窓口" in str(m))
+    windows = next(i for i, m in enumerate(sent) if "相談できる窓口：" in m.get("altText", ""))
+    assert lines < windows and len(sent) <= 5
+    assert "tel:%238000" in str(sent[lines]) and "6月5日（木）8:30" in texts(actions)
 
 
 def test_a_resident_writing_on_a_pending_case_puts_it_back_to_staff():
