@@ -80,7 +80,8 @@ def change_password(request: Request, current_password: Password = "",
     ended = drop_other_sessions(session, staff.id, keep=current_session_id(request))
     audit(session, staff, "password.change",
           detail=("forced after reset; " if forced else "") + f"{ended} other session(s) ended")
-    response = redirect(request, account_step_due(staff) or "/admin/account?changed=password")
+    done = "/admin/queue" if forced else "/admin/account?changed=password"
+    response = redirect(request, account_step_due(staff) or done)
     start_session(request, response, session, staff)     # a new session id after the change
     session.commit()
     return response
