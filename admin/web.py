@@ -99,7 +99,11 @@ def account_step_due(staff: StaffUser) -> Optional[str]:
     return None
 
 
-def require_login(request: Request, staff: Optional[StaffUser] = Depends(optional_staff)) -> StaffUser:
+_env.globals["account_step_due"] = account_step_due
+
+
+def require_login(request: Request,
+                  staff: Optional[StaffUser] = Depends(optional_staff)) -> StaffUser:
     """The account pages: logged in, whatever is still due on the account."""
     if staff is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

@@ -6,14 +6,15 @@ import secrets
 from dataclasses import dataclass
 
 from fastapi import FastAPI
-from sqlmodel import Session, select
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
 
 from bot.security import hash_password
 from bot.app import create_app
 from bot.config import VAR_DIR, DemoSettings, Settings
 from bot.emulator import LinePlatform
 from bot.emulator.mount import install_emulator
-from bot.models import StaffUser
+from bot.models import RecoveryCode, StaffUser
 
 DEMO_STAFF_LOGIN = "demo-admin"
 
@@ -43,8 +44,9 @@ def build_emulated_service(base_url: str, database_url: str, **overrides) -> Dem
 
 def reset_demo_passwords(engine) -> dict[str, str]:
     """Give the demo admin (created when missing) and the seeded demo staff a fresh random
-    password each, unlocked; returns {login: password} to be printed once. Nothing in the
-    production app creates an account with a password anyone could know in advance."""
+    password each, unlocked and without a second factor (admins set one up at their first
+    login); returns {login: password} to be printed once. Nothing in the production app
+    creates an account with a password anyone could know in advance."""
     from bot.seed import STAFF
     logins = [DEMO_STAFF_LOGIN] + [login for login, _name, _role in STAFF]
     passwords: dict[str, str] = {}
@@ -59,7 +61,10 @@ def reset_demo_passwords(engine) -> dict[str, str]:
             passwords[login] = secrets.token_urlsafe(12)
             staff.password_hash = hash_password(passwords[login])
             staff.failed_logins, staff.locked_until, staff.disabled = 0, None, False
+            staff.totp_secret, staff.totp_enabled_at, staff.totp_last_step = None, None, None
             session.add(staff)
+            session.flush()
+            session.exec(delete(RecoveryCode).where(col(RecoveryCode.staff_id) == staff.id))
         session.commit()
     return passwords
 

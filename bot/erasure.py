@@ -57,8 +57,9 @@ def forget_deleted_residents(engine: Engine) -> int:
         with session_scope(engine) as session:
             waiting_outbox = exists().where(col(Outbox.resident_id) == col(Resident.id),
                                             col(Outbox.status).in_(("queued", "sending")))
-            waiting_event = exists().where(col(InboundEvent.line_user_id) == col(Resident.line_user_id),
-                                           col(InboundEvent.status) == "pending")
+            waiting_event = exists().where(
+                col(InboundEvent.line_user_id) == col(Resident.line_user_id),
+                col(InboundEvent.status) == "pending")
             rows = session.exec(select(Resident.id, Resident.line_user_id).where(
                 col(Resident.deleted_at).is_not(None), col(Resident.line_user_id).is_not(None),
                 ~waiting_outbox, ~waiting_event).limit(FORGET_BATCH)).all()

@@ -1,6 +1,6 @@
 """APScheduler jobs run inside the service: outbox retries, due follow-ups, the
-retention purge, and forgetting deleted residents' LINE user IDs. Every job claims its work, so several service processes can run the
-same schedule against one database."""
+retention purge, and forgetting deleted residents' LINE user IDs. Every job claims its
+work, so several service processes can run the same schedule against one database."""
 from __future__ import annotations
 
 import logging

@@ -97,7 +97,8 @@ class AdminClient:
                 self.csrf = match.group(1)
         return response
 
-    def login(self, login: str, password: str = PASSWORD, second_factor: bool = True) -> httpx.Response:
+    def login(self, login: str, password: str = PASSWORD,
+              second_factor: bool = True) -> httpx.Response:
         """Log in, through the second factor too when the account has one (the code made
         from the enrolled secret, as the staff member's phone would); second_factor=False
         stops after the password step."""

@@ -123,8 +123,9 @@ def totp_confirm(request: Request, code: str = Form("", max_length=16),
     now = clock.now()
     if not accept_code(session, staff, staff.totp_secret, code, now):
         locked_out = _failed(request, session, staff, "totp.enrol_failed")
-        return locked_out or _setup_page(request, staff, "確認コードが違います。認証アプリの今のコードを入れてください。",
-                           status_code=400)
+        return locked_out or _setup_page(
+            request, staff, "確認コードが違います。認証アプリの今のコードを入れてください。",
+            status_code=400)
     staff.totp_enabled_at, staff.failed_logins = now, 0
     session.add(staff)
     codes = new_recovery_codes(session, staff.id)

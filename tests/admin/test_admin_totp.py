@@ -128,7 +128,7 @@ def test_the_code_counts_one_step_either_side_and_never_twice(service, frozen_no
     assert attempt(now - 1) == 303                                    # within the window
     assert attempt(now - 1) == 401                                    # replayed
     assert attempt(now + 1) == 303                                    # a later step
-    assert attempt(now) == 401                                        # earlier than the last one used
+    assert attempt(now) == 401                        # earlier than the last one used
     frozen_now.advance(seconds=60)
     assert attempt(now + 2) == 303                                    # the clock moved on
 

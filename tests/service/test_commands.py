@@ -16,6 +16,7 @@ from bot.security import verify_password
 from bot.db import make_engine
 from bot.emulator.liveserver import free_port
 from bot.models import StaffUser
+from helpers import AdminClient
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "SECRET_KEY", "DATABASE_URL")
@@ -101,6 +102,13 @@ def test_demo_serves_the_phone_page_the_admin_and_the_terms(tmp_path):
         assert phone.status_code == 200 and "<html" in phone.text.lower()
         terms = httpx.get(f"{base}/terms")
         assert terms.status_code == 200 and "削除" in terms.text and "110" in terms.text
+        # the printed password works; an admin sets up the second factor first
+        admin = AdminClient(base)
+        response = admin.login("demo-admin", passwords["demo-admin"])
+        assert response.headers["location"] == "/admin/account/totp"
+        staff = AdminClient(base)
+        assert staff.login("demo-staff-sato", passwords["demo-staff-sato"]).headers[
+            "location"] == "/admin/queue"
     finally:
         process.terminate()
         process.wait(15)
