@@ -7,6 +7,10 @@ deletes the server-side row, so a copied cookie is useless afterwards. A session
 SESSION_LIFETIME whatever the activity, and after `admin_idle_timeout_minutes` (setting,
 30 by default) without a request from the staff member (the queue's automatic refresh
 sends X-Background and does not count); `last_seen_at` is written at most once a LAST_SEEN_STEP.
+
+Between a right password and the second factor the cookie holds no session, only
+{"mfa": staff id, "mfa_at": when, "mfa_next": where to go}, for SECOND_STEP_TIME; the
+account's failure counter keeps counting across both steps (admin/routes/auth.py).
 """
 from __future__ import annotations
 
@@ -16,13 +20,14 @@ from typing import Optional
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import clock
 from bot.models import AdminSession, StaffUser
 
 COOKIE_NAME = "yorisoi_admin"
 SESSION_LIFETIME = timedelta(hours=12)
+SECOND_STEP_TIME = timedelta(minutes=5)  # from a right password to the code
 LAST_SEEN_STEP = timedelta(seconds=30)   # fewer writes; the idle timeout is minutes
 BACKGROUND_HEADER = "X-Background"       # admin.js's automatic refreshes: not activity
 
@@ -78,6 +83,42 @@ def start_session(request: Request, response: Response, session: Session,
     payload = {"sid": sid, "csrf": secrets.token_urlsafe(32)}
     request.state.admin_cookie = payload
     write_cookie(request, response, payload)
+
+
+def start_second_step(request: Request, response: Response, staff: StaffUser,
+                      next_url: str) -> None:
+    """The password was right; the second factor is still to come (no session yet)."""
+    payload = {"csrf": secrets.token_urlsafe(32), "mfa": staff.id,
+               "mfa_at": int(clock.now().timestamp()), "mfa_next": next_url}
+    request.state.admin_cookie = payload
+    write_cookie(request, response, payload)
+
+
+def second_step_pending(request: Request) -> Optional[tuple[int, str]]:
+    """(staff id, next url) while a password step is fresh, else None."""
+    payload = read_cookie(request)
+    staff_id, started = payload.get("mfa"), payload.get("mfa_at")
+    if not isinstance(staff_id, int) or not isinstance(started, int):
+        return None
+    if clock.now().timestamp() - started > SECOND_STEP_TIME.total_seconds():
+        return None
+    return staff_id, str(payload.get("mfa_next") or "/admin/queue")
+
+
+def drop_other_sessions(session: Session, staff_id: int, keep: Optional[str] = None) -> int:
+    """End the account's sessions (but `keep`); returns how many ended."""
+    rows = session.exec(select(AdminSession).where(AdminSession.staff_id == staff_id)).all()
+    ended = 0
+    for row in rows:
+        if row.id != keep:
+            session.delete(row)
+            ended += 1
+    return ended
+
+
+def current_session_id(request: Request) -> Optional[str]:
+    sid = read_cookie(request).get("sid")
+    return sid if isinstance(sid, str) else None
 
 
 def end_session(request: Request, response: Response, session: Session) -> None:

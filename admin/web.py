@@ -85,8 +85,26 @@ def optional_staff(request: Request, session: Session = Depends(db)) -> Optional
     return staff
 
 
-def require_staff(request: Request, staff: Optional[StaffUser] = Depends(optional_staff)) -> StaffUser:
-    """Pages: redirect to the login page when nobody is logged in."""
+PASSWORD_CHANGE = "/admin/account/password"
+TOTP_SETUP = "/admin/account/totp"
+
+
+def account_step_due(staff: StaffUser) -> Optional[str]:
+    """The account page a staff member must finish before any other: their own password
+    after an admin set it, then (admins) the second factor."""
+    if staff.must_change_password:
+        return PASSWORD_CHANGE
+    if staff.role == "admin" and staff.totp_enabled_at is None:
+        return TOTP_SETUP
+    return None
+
+
+_env.globals["account_step_due"] = account_step_due
+
+
+def require_login(request: Request,
+                  staff: Optional[StaffUser] = Depends(optional_staff)) -> StaffUser:
+    """The account pages: logged in, whatever is still due on the account."""
     if staff is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise HTTPException(303, "login required",
@@ -94,9 +112,20 @@ def require_staff(request: Request, staff: Optional[StaffUser] = Depends(optiona
     return staff
 
 
+def require_staff(staff: StaffUser = Depends(require_login)) -> StaffUser:
+    """Pages: redirect to the login page when nobody is logged in, and to the account page
+    while a password change or the second factor's setup is due."""
+    due = account_step_due(staff)
+    if due is not None:
+        raise HTTPException(303, "account step due", headers={"Location": due})
+    return staff
+
+
 def require_staff_api(staff: Optional[StaffUser] = Depends(optional_staff)) -> StaffUser:
     if staff is None:
         raise HTTPException(401, "login required", headers={"WWW-Authenticate": "Cookie"})
+    if account_step_due(staff) is not None:
+        raise HTTPException(403, "finish the password change or second-factor setup first")
     return staff
 
 

@@ -91,10 +91,11 @@ def _create_staff(login: str, role: str, name: str, password: str) -> int:
     from bot.db import create_schema, make_engine
     from bot.models import StaffUser
 
-    problem = check_password_strength(password)
+    problem = check_password_strength(password, login)
     if problem:
         print(f"error: password refused: {problem} (at least 12 characters, not a common "
-              "password, keyboard pattern or repeated character)", file=sys.stderr)
+              "password, keyboard pattern or repeated character, not containing the login)",
+              file=sys.stderr)
         return 2
     engine = make_engine(get_settings().database_url)
     create_schema(engine)

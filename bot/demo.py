@@ -8,14 +8,15 @@ import time
 from dataclasses import dataclass
 
 from fastapi import FastAPI
-from sqlmodel import Session, select
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
 
 from bot.security import hash_password
 from bot.app import create_app
-from bot.config import VAR_DIR, Settings
+from bot.config import VAR_DIR, DemoSettings, Settings
 from bot.emulator import LinePlatform
 from bot.emulator.mount import install_emulator
-from bot.models import StaffUser
+from bot.models import RecoveryCode, StaffUser
 
 DEMO_STAFF_LOGIN = "demo-admin"
 
@@ -30,10 +31,10 @@ class DemoService:
 def build_emulated_service(base_url: str, database_url: str, **overrides) -> DemoService:
     """The service wired to the built-in emulator (used by the demo and by the tests)."""
     secret, token = secrets.token_hex(16), secrets.token_urlsafe(24)
-    settings = Settings(demo=True, line_channel_secret=secret, line_channel_access_token=token,
-                        line_api_host=f"{base_url}/emulator", public_base_url=base_url,
-                        secret_key=secrets.token_hex(32), database_url=database_url,
-                        **overrides)
+    settings = DemoSettings(line_channel_secret=secret, line_channel_access_token=token,
+                            line_api_host=f"{base_url}/emulator", public_base_url=base_url,
+                            secret_key=secrets.token_hex(32), database_url=database_url,
+                            **overrides)
     platform = LinePlatform(secret, token)
 
     def mount(app: FastAPI) -> None:
@@ -43,20 +44,31 @@ def build_emulated_service(base_url: str, database_url: str, **overrides) -> Dem
     return DemoService(app, platform, settings)
 
 
-def ensure_demo_staff(service: DemoService) -> str:
-    """Create (or reset) the demo admin account; returns its new password."""
-    password = secrets.token_urlsafe(9)
-    engine = service.app.state.runtime.engine
+def reset_demo_passwords(engine) -> dict[str, str]:
+    """Give the demo admin (created when missing) and the seeded demo staff a fresh random
+    password each, unlocked and without a second factor (admins set one up at their first
+    login); returns {login: password} to be printed once. Nothing in the production app
+    creates an account with a password anyone could know in advance."""
+    from bot.seed import STAFF
+    logins = [DEMO_STAFF_LOGIN] + [login for login, _name, _role in STAFF]
+    passwords: dict[str, str] = {}
     with Session(engine) as session:
-        staff = session.exec(select(StaffUser).where(StaffUser.login == DEMO_STAFF_LOGIN)).first()
-        if staff is None:
-            staff = StaffUser(login=DEMO_STAFF_LOGIN, display_name="デモ管理者", role="admin",
-                              password_hash="")
-        staff.password_hash = hash_password(password)
-        staff.failed_logins, staff.locked_until, staff.disabled = 0, None, False
-        session.add(staff)
+        for login in logins:
+            staff = session.exec(select(StaffUser).where(StaffUser.login == login)).first()
+            if staff is None and login != DEMO_STAFF_LOGIN:
+                continue                      # seeded accounts exist only after --seed
+            if staff is None:
+                staff = StaffUser(login=login, display_name="デモ管理者", role="admin",
+                                  password_hash="")
+            passwords[login] = secrets.token_urlsafe(12)
+            staff.password_hash = hash_password(passwords[login])
+            staff.failed_logins, staff.locked_until, staff.disabled = 0, None, False
+            staff.totp_secret, staff.totp_enabled_at, staff.totp_last_step = None, None, None
+            session.add(staff)
+            session.flush()
+            session.exec(delete(RecoveryCode).where(col(RecoveryCode.staff_id) == staff.id))
         session.commit()
-    return password
+    return passwords
 
 
 def run_demo(host: str, port: int, seed: bool = False) -> int:
@@ -65,19 +77,21 @@ def run_demo(host: str, port: int, seed: bool = False) -> int:
     base_url = f"http://{host}:{port}"
     database_url = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'demo.db'}")
     service = build_emulated_service(base_url, database_url)
-    password = ensure_demo_staff(service)
+    engine = service.app.state.runtime.engine
     if seed:
         from bot.seed import seed_demo_data
-        count = seed_demo_data(service.app.state.runtime.engine)
+        count = seed_demo_data(engine)
         print(f"seeded {count} synthetic cases")
+    passwords = reset_demo_passwords(engine)
     print("\n".join([
         "",
         "くらしの相談LINE — demo (SQLite + built-in LINE emulator; LINE is never called)",
         f"  resident's phone : {base_url}/emulator/phone",
         f"  staff admin page : {base_url}/admin/",
-        f"  staff login      : {DEMO_STAFF_LOGIN}",
-        f"  staff password   : {password}",
         f"  database         : {database_url}",
+        "  staff logins (new random passwords at every start, shown only here):",
+        *(f"    {login:<20} {password}" for login, password in passwords.items()),
+        "  admins set up a second factor (any TOTP authenticator app) at their first login.",
         "",
     ]), flush=True)
     threading.Thread(target=install_rich_menu, args=(service, base_url), daemon=True,

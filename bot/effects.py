@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.cases import lifecycle
-from bot.erasure import erase_case_texts
+from bot.erasure import erase_case_texts, unlink_events
 from bot.flows import actions as act
 from bot.models import (
     Case, Consent, ConversationState, DeletionRecord, InboundEvent, Message, Outbox, Resident,
@@ -197,6 +197,9 @@ def erase_resident(session: Session, resident: Resident) -> None:
         session.exec(update(InboundEvent)
                      .where(col(InboundEvent.line_user_id) == resident.line_user_id)
                      .values(payload=None))
+        # The ID itself goes from the resident row once the confirmation is sent
+        # (bot.erasure.forget_deleted_residents); processed events drop it now.
+        unlink_events(session, resident.line_user_id)
     session.exec(update(Outbox).where(col(Outbox.resident_id) == resident.id)
                  .where(col(Outbox.status).in_(("sent", "failed"))).values(messages=[]))
     # Anything still waiting to go out (a staff reply, a check-in) is not sent any more.

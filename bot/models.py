@@ -163,9 +163,27 @@ class StaffUser(SQLModel, table=True):
     password_hash: str
     role: str = Field(default="staff", max_length=16)   # staff / admin
     disabled: bool = False
-    failed_logins: int = 0
+    failed_logins: int = 0                # password and second-step failures alike
     locked_until: Optional[datetime] = None
     created_at: datetime = Field(default_factory=clock.now)
+    # Set when an admin chose the password (new account, reset): the staff member must
+    # pick their own before any other page (admin/web.py).
+    must_change_password: bool = False
+    password_changed_at: Optional[datetime] = None
+    # Second factor (admin/totp.py): the secret is stored at enrolment and counts once
+    # totp_enabled_at is set; totp_last_step is the last time step accepted (no replay).
+    totp_secret: Optional[str] = Field(default=None, max_length=64)
+    totp_enabled_at: Optional[datetime] = None
+    totp_last_step: Optional[int] = None
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A one-time code that stands in for the second factor (SHA-256 of an 80-bit random code;
+    the code itself is shown once at enrolment)."""
+    id: Optional[int] = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staffuser.id", index=True)
+    code_hash: str = Field(max_length=64)
+    used_at: Optional[datetime] = None
 
 
 class AuditLog(SQLModel, table=True):

@@ -55,7 +55,7 @@ def _is_sequence(text: str) -> bool:
     return False
 
 
-def check_password_strength(password: str) -> str | None:
+def check_password_strength(password: str, login: str | None = None) -> str | None:
     """A reason (Japanese, for staff) the password is not acceptable, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"パスワードは{MIN_PASSWORD_LENGTH}文字以上にしてください。"
@@ -69,4 +69,6 @@ def check_password_strength(password: str) -> str | None:
             or (len(stem) >= 6 and _is_sequence(stem))):
         return ("よく使われるパスワードや、キーボードの並び・同じ文字の繰り返しは使えません。"
                 "推測されにくい言葉を組み合わせてください。")
+    if login and len(login) >= 3 and login.lower() in lowered:
+        return "ログインIDを含むパスワードは使えません。"
     return None

@@ -118,11 +118,12 @@ def seed_demo_data(engine: Engine, *, days: int = 30, cases: int = 60,
     with Session(engine) as session:
         if session.exec(select(StaffUser).where(StaffUser.login == SEED_MARKER_LOGIN)).first():
             return 0
-        from bot.security import hash_password
         staff_ids = []
         for login, name, role in STAFF:
+            # No usable password here: the demo gives every demo account a fresh random one
+            # at each start (bot.demo.reset_demo_passwords) and prints it once.
             staff = StaffUser(login=login, display_name=name, role=role, disabled=False,
-                              password_hash=hash_password(rng.randbytes(16).hex()))
+                              password_hash="!")
             session.add(staff)
             session.flush()
             staff_ids.append(staff.id)

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Callable, Optional
 
 import httpx
+import pyotp
 from sqlalchemy.engine import Engine
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select
@@ -36,13 +37,30 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def make_staff(engine, login: str, role: str = "staff", password: str = PASSWORD,
-               name: Optional[str] = None) -> int:
+               name: Optional[str] = None, totp: Optional[bool] = None) -> int:
+    """An account as if it had been set up already: its own password and, for admins (or
+    with totp=True), an enrolled second factor whose secret AdminClient.login reads back."""
     with Session(engine) as session:
         staff = StaffUser(login=login, display_name=name or login, role=role,
                           password_hash=hash_password(password))
+        if totp if totp is not None else role == "admin":
+            staff.totp_secret, staff.totp_enabled_at = pyotp.random_base32(), clock.now()
         session.add(staff)
         session.commit()
         return staff.id
+
+
+def totp_code(engine, login: str) -> str:
+    """The authenticator app: a code for the account's secret, for the earliest time step
+    the service will still accept (within one step of now, later than the last one used)."""
+    from admin.totp import DRIFT_STEPS, code_at, step_at
+    with Session(engine) as session:
+        staff = session.exec(select(StaffUser).where(StaffUser.login == login)).one()
+        assert staff.totp_secret, f"{login} has no second factor"
+        current = step_at(clock.now())
+        step = max(current - DRIFT_STEPS, (staff.totp_last_step or -1) + 1)
+        assert step <= current + DRIFT_STEPS, "every code of this minute is used; wait"
+        return code_at(staff.totp_secret, step)
 
 
 def csrf_of(html: str) -> str:
@@ -79,12 +97,36 @@ class AdminClient:
                 self.csrf = match.group(1)
         return response
 
-    def login(self, login: str, password: str = PASSWORD) -> httpx.Response:
+    def login(self, login: str, password: str = PASSWORD,
+              second_factor: bool = True) -> httpx.Response:
+        """Log in, through the second factor too when the account has one (the code made
+        from the enrolled secret, as the staff member's phone would); second_factor=False
+        stops after the password step."""
         self.get("/admin/login")
         response = self.post("/admin/login", {"login": login, "password": password})
+        if (second_factor and response.status_code == 303
+                and response.headers["location"] == "/admin/login/totp"):
+            self.get("/admin/login/totp")
+            engine = SERVICE_ENGINES[str(self.http.base_url).rstrip("/")]
+            response = self.post("/admin/login/totp", {"code": totp_code(engine, login)})
         if response.status_code == 303:
             self.get("/admin/queue")          # picks up the new session's CSRF token
         return response
+
+    def change_password(self, current: str, new: str) -> httpx.Response:
+        self.get("/admin/account/password")
+        return self.post("/admin/account/password", {
+            "current_password": current, "new_password": new, "new_password_again": new})
+
+    def enrol_totp(self) -> tuple[str, httpx.Response]:
+        """Set up the second factor as a person with an authenticator app would: read the
+        secret the setup page shows, answer with the app's code. Returns (secret, page)."""
+        page = self.get("/admin/account/totp").text
+        secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+        from admin.totp import DRIFT_STEPS, code_at, step_at
+        # the earliest step still accepted, leaving the later ones for the next logins
+        code = code_at(secret, step_at(clock.now()) - DRIFT_STEPS)
+        return secret, self.post("/admin/account/totp", {"code": code})
 
     def case_version(self, case_id: int) -> str:
         page = self.get(f"/admin/cases/{case_id}").text
@@ -150,12 +192,16 @@ class Service:
                         self.demo.settings.line_channel_secret)
 
 
+SERVICE_ENGINES: dict[str, Engine] = {}      # base URL -> database (AdminClient's second factor)
+
+
 def start_service(database_url: str, **overrides) -> tuple[Service, LiveServer]:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     demo = build_emulated_service(base_url, database_url, worker_poll_s=0.2, **overrides)
     server = LiveServer(demo.app, port=port)
     server.start()
+    SERVICE_ENGINES[base_url] = demo.app.state.runtime.engine
     return Service(base_url, demo), server
 
 

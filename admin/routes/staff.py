@@ -8,8 +8,11 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from sqlmodel import Session, select
 
 from admin.security import check_password_strength, hash_password
+from admin.params import RowId
+from admin.session import drop_other_sessions
+from admin.totp import remove_second_factor
 from admin.web import audit, db, redirect, render, require_admin
-from bot.models import AdminSession, CannedReply, StaffUser
+from bot.models import CannedReply, StaffUser
 
 router = APIRouter()
 LOGIN_RE = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
@@ -28,11 +31,6 @@ def _account(session: Session, staff_id: int) -> StaffUser:
     if account is None:
         raise HTTPException(404, "その職員は見つかりません。")
     return account
-
-
-def _drop_sessions(session: Session, staff_id: int) -> None:
-    for row in session.exec(select(AdminSession).where(AdminSession.staff_id == staff_id)).all():
-        session.delete(row)
 
 
 @router.get("/admin/staff")
@@ -55,14 +53,15 @@ def create_staff(request: Request, login: str = Form(""), display_name: str = Fo
         return _staff_page(request, session, status_code=400, error="そのログインIDは使われています。")
     generated = not password
     password = password or secrets.token_urlsafe(12)
-    problem = check_password_strength(password)
+    problem = check_password_strength(password, login)
     if problem:
         return _staff_page(request, session, status_code=400, error=problem)
+    # The admin knows this password: it is temporary, changed at the first login.
     account = StaffUser(login=login, display_name=display_name.strip()[:64], role=role,
-                        password_hash=hash_password(password))
+                        password_hash=hash_password(password), must_change_password=True)
     session.add(account)
     session.flush()
-    audit(session, admin, "staff.create", detail=f"login={login} role={role}")
+    audit(session, admin, "staff.create", detail=f"login={login} role={role} temporary password")
     session.commit()
     return _staff_page(request, session, notice=f"{login} を作成しました。",
                        new_password=(login, password) if generated else None)
@@ -93,7 +92,7 @@ def set_disabled(request: Request, staff_id: int, disabled: str = Form("yes"),
                            error="自分自身を無効にすることはできません。")
     account.disabled = disabled == "yes"
     if account.disabled:
-        _drop_sessions(session, account.id)
+        drop_other_sessions(session, account.id)
     else:
         account.failed_logins, account.locked_until = 0, None
     session.add(account)
@@ -110,13 +109,32 @@ def reset_password(request: Request, staff_id: int,
     account = _account(session, staff_id)
     password = secrets.token_urlsafe(12)
     account.password_hash = hash_password(password)
+    account.must_change_password = True
     account.failed_logins, account.locked_until = 0, None
-    _drop_sessions(session, account.id)
+    drop_other_sessions(session, account.id)
     session.add(account)
     audit(session, admin, "staff.password_reset", detail=f"login={account.login}")
     session.commit()
     return _staff_page(request, session, notice=f"{account.login} のパスワードを再発行しました。",
                        new_password=(account.login, password))
+
+
+@router.post("/admin/staff/{staff_id}/totp-reset")
+def reset_second_factor(request: Request, staff_id: RowId,
+                        admin: StaffUser = Depends(require_admin),
+                        session: Session = Depends(db)):
+    """A lost phone: the account sets up its second factor again at its next login
+    (admins must; counsellors may)."""
+    account = _account(session, staff_id)
+    if account.id == admin.id:
+        return _staff_page(request, session, status_code=400,
+                           error="自分自身の二段階認証はアカウント画面で設定し直してください。")
+    remove_second_factor(session, account)
+    drop_other_sessions(session, account.id)
+    audit(session, admin, "staff.totp_reset", detail=f"login={account.login}")
+    session.commit()
+    return _staff_page(request, session,
+                       notice=f"{account.login} の二段階認証を解除しました。次のログインで設定し直します。")
 
 
 # ------------------------------------------------------------------------- canned replies

@@ -29,14 +29,18 @@ def test_login_sets_a_signed_httponly_samesite_cookie_and_a_new_session(service)
         assert session.exec(select(AuditLog).where(AuditLog.action == "login")).first()
 
 
-def test_cookie_is_secure_outside_the_demo(service):
-    make_staff(service.engine, "aoki")
-    service.runtime.settings.demo = False
-    try:
-        response = httpx.get(f"{service.base_url}/admin/login")
-        assert "Secure" in response.headers["set-cookie"]      # so a plain-http client drops it
-    finally:
-        service.runtime.settings.demo = True
+def test_cookie_is_secure_outside_the_demo(tmp_path):
+    """The production app (Settings, not the demo's) marks the cookie Secure."""
+    from fastapi.testclient import TestClient
+
+    from bot.app import create_app
+    from bot.config import Settings
+    settings = Settings(_env_file=None, line_channel_secret="s", line_channel_access_token="t",
+                        secret_key="k" * 32, database_url=f"sqlite:///{tmp_path / 'prod.db'}")
+    with TestClient(create_app(settings, start_background=False)) as client:
+        response = client.get("/admin/login")
+    assert response.status_code == 200
+    assert "Secure" in response.headers["set-cookie"]      # so a plain-http client drops it
 
 
 def test_logout_ends_the_session_even_for_a_copied_cookie(service):

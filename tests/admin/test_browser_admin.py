@@ -1,7 +1,8 @@
-"""A real browser (the system Chromium driven by Playwright) works an emergency end to end:
-log in → an emergency sent through the emulator appears at the top with the alert → open
-it → reply → the resident's phone receives the push → close with a reason → the statistics
-page counts it. Screenshots of the queue and the case page go to test-artifacts/.
+"""A real browser (the system Chromium driven by Playwright). First it works an emergency
+end to end: log in → an emergency sent through the emulator appears at the top with the
+alert → open it → reply → the resident's phone receives the push → close with a reason →
+the statistics page counts it. Then a new admin account changes its temporary password, sets up the
+second factor and logs in with it. Screenshots go to test-artifacts/.
 
 Runs on SQLite only (the service fixture's PostgreSQL run covers the same routes in the
 HTTP-level admin tests); a browser adds the JavaScript and the rendering, not the database.
@@ -11,12 +12,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pyotp
 import pytest
 from sqlmodel import Session, select
 
 from bot import clock
 from bot.models import PRIORITY_RANK, Case, Resident
-from helpers import PASSWORD, make_staff
+from helpers import PASSWORD, make_staff, totp_code
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # Invented for this test: clearly suicidal, with a means and a time.
@@ -131,4 +133,78 @@ def test_staff_work_an_emergency_in_a_real_browser(sqlite_service, chromium):
     svg = page.inner_html("section:has(h2:text('つないだ先の機関'))")
     assert "射水市地域包括支援センター" in svg
     page.screenshot(path=str(ARTIFACTS / "admin-stats.png"), full_page=True)
+    page.close()
+
+
+def test_a_new_admin_changes_the_temporary_password_and_sets_up_the_second_factor(
+        sqlite_service, chromium):
+    """An admin creates an account in the browser; its owner logs in with the temporary
+    password, must choose their own, must set up TOTP from the page's secret (as an
+    authenticator app reading the QR code would), gets recovery codes, and from then on
+    logs in with password and code."""
+    service = sqlite_service
+    ARTIFACTS.mkdir(exist_ok=True)
+    make_staff(service.engine, "boss", role="admin", name="管理者")
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+
+    def log_in(login: str, password: str) -> None:
+        page.goto(f"{service.base_url}/admin/login")
+        page.fill("input[name=login]", login)
+        page.fill("input[name=password]", password)
+        page.click("#login-form button[type=submit]")
+
+    def second_step(login: str) -> None:
+        page.wait_for_url("**/admin/login/totp")
+        page.fill("#totp-form input[name=code]", totp_code(service.engine, login))
+        page.click("#totp-form button[type=submit]")
+        page.wait_for_url("**/admin/queue")
+
+    log_in("boss", PASSWORD)
+    second_step("boss")
+    page.goto(f"{service.base_url}/admin/staff")
+    page.fill("#create-staff input[name=login]", "kato")
+    page.fill("#create-staff input[name=display_name]", "加藤")
+    page.select_option("#create-staff select[name=role]", "admin")
+    page.click("#create-staff button[type=submit]")
+    temporary = page.inner_text("#new-password code").strip()
+    page.click("header form[action='/admin/logout'] button")
+    page.wait_for_url("**/admin/login")
+
+    # the temporary password only opens the password change
+    log_in("kato", temporary)
+    page.wait_for_url("**/admin/account/password")
+    assert "仮のパスワード" in page.inner_text("main")
+    page.goto(f"{service.base_url}/admin/queue")
+    page.wait_for_url("**/admin/account/password")
+    page.fill("#password-form input[name=current_password]", temporary)
+    page.fill("#password-form input[name=new_password]", "kato picks 4 quiet herons")
+    page.fill("#password-form input[name=new_password_again]", "kato picks 4 quiet herons")
+    page.click("#password-form button[type=submit]")
+    page.wait_for_selector("#password-form .error, .error", timeout=5000)
+    assert "ログインIDを含む" in page.inner_text(".error")            # the rules apply here too
+    page.fill("#password-form input[name=current_password]", temporary)
+    page.fill("#password-form input[name=new_password]", "four quiet herons at dusk")
+    page.fill("#password-form input[name=new_password_again]", "four quiet herons at dusk")
+    page.click("#password-form button[type=submit]")
+
+    # an admin sets up the second factor before anything else
+    page.wait_for_url("**/admin/account/totp")
+    assert page.locator("#totp-qr svg").is_visible()
+    secret = page.inner_text("#totp-secret").replace(" ", "")
+    uri = page.text_content("#totp-uri") or ""
+    assert uri.startswith("otpauth://totp/") and f"secret={secret}" in uri
+    page.screenshot(path=str(ARTIFACTS / "admin-totp-setup.png"), full_page=True)
+    page.fill("#totp-setup-form input[name=code]", pyotp.TOTP(secret).now())
+    page.click("#totp-setup-form button[type=submit]")
+    page.wait_for_selector("#recovery-codes")
+    assert page.locator("#recovery-codes li").count() == 10
+    page.goto(f"{service.base_url}/admin/queue")
+    page.wait_for_url("**/admin/queue")
+    page.click("header form[action='/admin/logout'] button")
+    page.wait_for_url("**/admin/login")
+
+    # from now on: password, then the code
+    log_in("kato", "four quiet herons at dusk")
+    second_step("kato")
+    assert "加藤" in page.inner_text("header")
     page.close()

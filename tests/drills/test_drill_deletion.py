@@ -12,9 +12,10 @@ from sqlmodel import Session, SQLModel, select
 
 from bot import clock
 from bot.line import linemsg
-from bot.models import AuditLog, Case, DeletionRecord, FollowUp, Message, Note, Resident, StaffUser
+from bot.models import (AuditLog, Case, DeletionRecord, FollowUp, InboundEvent, Message, Note,
+                        Outbox, Resident, StaffUser)
 from bot.line.outbox import enqueue
-from helpers import consent_and_skip_intake, quick_data
+from helpers import consent_and_skip_intake, quick_data, quick_labels
 
 pytestmark = pytest.mark.slow
 
@@ -86,6 +87,57 @@ def test_delete_leaves_no_trace_of_the_residents_words(service):
         assert session.exec(select(DeletionRecord)).one().messages_erased >= 2
         followup = session.exec(select(FollowUp)).one()
         assert followup.status == "cancelled" and followup.text is None
+        old_code = session.get(Resident, resident_id).case_code
+
+    # The LINE user ID goes too, once the confirmation is out: no row links it any more to
+    # the case's fields, risk and times (the event rows included).
+    service.runtime.scheduler.get_job("forget-deleted").modify(next_run_time=clock.now())
+    _wait(lambda: not tables_containing(service.engine, [user.user_id]),
+          lambda: tables_containing(service.engine, [user.user_id]))
+    with Session(service.engine) as session:
+        assert session.exec(select(InboundEvent)).all()              # the events are kept
+        old = session.get(Resident, resident_id)
+        assert old.line_user_id is None and old.deleted_at is not None
+
+    # Writing again, they are someone new: a new case code, asked for consent again.
+    greeting = answered(service, user, lambda: user.say("こんにちは"))
+    assert any("同意" in label for m in greeting for label in quick_labels(m))
+    with Session(service.engine) as session:
+        fresh = session.exec(select(Resident).where(Resident.line_user_id == user.user_id)).one()
+        assert fresh.id != resident_id and fresh.case_code != old_code
+
+
+def test_a_deleted_residents_id_stays_until_nothing_is_left_to_send_them(service):
+    from bot.erasure import forget_deleted_residents
+    user = service.resident()
+    consent_and_skip_intake(service, user)
+    confirm = answered(service, user, lambda: user.say("削除"))
+    answered(service, user, lambda: user.postback(quick_data(confirm[-1], "削除する")))
+    with Session(service.engine) as session:
+        resident = session.exec(select(Resident).where(Resident.line_user_id == user.user_id)).one()
+        assert resident.deleted_at is not None
+        resident_id = resident.id
+        # processed events no longer name the resident even before the row forgets them
+        assert not session.exec(select(InboundEvent).where(
+            InboundEvent.line_user_id == user.user_id, InboundEvent.status != "pending",
+            InboundEvent.event_type == "follow")).all()
+        waiting = Outbox(resident_id=resident.id, messages=[linemsg.text("確認")],
+                         next_attempt_at=clock.now() + timedelta(hours=1))
+        session.add(waiting)
+        session.commit()
+        waiting_id = waiting.id
+    assert forget_deleted_residents(service.engine) == 0             # a push may still need it
+    with Session(service.engine) as session:                        # the row, and the 削除する event
+        assert session.get(Resident, resident_id).line_user_id == user.user_id
+        [last] = session.exec(select(InboundEvent).where(InboundEvent.line_user_id == user.user_id))
+        assert last.event_type == "postback"
+    with Session(service.engine) as session:
+        row = session.get(Outbox, waiting_id)
+        row.status = "sent"
+        session.add(row)
+        session.commit()
+    assert forget_deleted_residents(service.engine) == 1
+    assert tables_containing(service.engine, [user.user_id]) == []
 
 
 def test_retention_job_erases_closed_cases_text(service):

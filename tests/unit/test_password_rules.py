@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import MissingSetting, Settings
+from bot.config import DemoSettings, MissingSetting, Settings
 from bot.security import COMMON_PASSWORDS_PATH, check_password_strength, common_passwords
 
 
@@ -51,4 +51,12 @@ def test_secret_key_shorter_than_32_bytes_is_refused_outside_the_demo(key):
 def test_a_32_byte_secret_key_is_accepted_and_the_demo_needs_none():
     Settings(_env_file=None, line_channel_secret="s", line_channel_access_token="t",
              secret_key="k" * 32).require_production_settings()
-    Settings(_env_file=None, demo=True, secret_key="").require_production_settings()
+    DemoSettings(_env_file=None, secret_key="").require_production_settings()
+
+
+def test_the_demo_cannot_be_switched_on_by_a_setting(monkeypatch):
+    monkeypatch.setenv("DEMO", "true")
+    settings = Settings(_env_file=None, demo=True)
+    assert settings.demo is False
+    with pytest.raises(MissingSetting):
+        settings.require_production_settings()
