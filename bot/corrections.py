@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.models import Case, Message, MessageCorrection, Resident, StaffUser
-from bot.nlp.corpus import Row
+from bot.nlp.corpus import MAX_TEXT, Row
 from bot.nlp.result import FIELD_KEYS, RISK_LEVELS
 
 LOCAL_WRITER = "local"        # the writer of every local row: cross-validation holds them out together
@@ -120,9 +120,11 @@ def training_rows(session: Session, retention_days: int,
         .where(*kept).order_by(col(Message.id))).all()
     rows = []
     for correction, message in found:
+        if not (message.text or "").strip():
+            continue
         analysis = message.analysis if isinstance(message.analysis, dict) else {}
         rows.append(Row(
-            id=f"local-{message.id}", writer=LOCAL_WRITER, text=message.text or "",
+            id=f"local-{message.id}", writer=LOCAL_WRITER, text=(message.text or "")[:MAX_TEXT],
             context=_context(session, message), fields=tuple(correction.fields),
             risk=correction.risk,
             # staff correct fields and risk; whether it needs a person otherwise is the tagger's
