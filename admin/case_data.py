@@ -11,8 +11,9 @@ from markupsafe import Markup, escape
 from sqlmodel import Session, select
 
 from admin import labels
+from bot import corrections
 from bot.directory import Directory
-from bot.models import Case, Message, Outbox
+from bot.models import Case, Message, MessageCorrection, Outbox
 
 log = logging.getLogger(__name__)
 MAX_SUGGESTED_WINDOWS = 3
@@ -40,6 +41,9 @@ class Entry:
     fields: list[tuple[str, list[str]]] = field(default_factory=list)   # (label, evidence)
     risk: str = "none"
     risk_evidence: list[str] = field(default_factory=list)
+    field_keys: list[str] = field(default_factory=list)        # the tagger's, for the correction form
+    correctable: bool = False                                  # bot.corrections.correctable
+    corrected: Optional[MessageCorrection] = None               # staff's reading, when there is one
 
 
 def _spans(raw: Any) -> list[dict]:
@@ -113,6 +117,8 @@ def conversation(session: Session, case: Case, names: dict[int, str]) -> list[En
     outbox_ids = [m.outbox_id for m in messages if m.outbox_id]
     outbox = {row.id: row for row in session.exec(
         select(Outbox).where(Outbox.id.in_(outbox_ids)))} if outbox_ids else {}
+    corrected = corrections.corrections_for(
+        session, [m.id for m in messages if m.id is not None and m.sender == "resident"])
     entries = []
     for m in messages:
         entry = Entry(id=m.id, sender=m.sender, sender_label=SENDER_LABELS.get(m.sender, m.sender),
@@ -123,6 +129,9 @@ def conversation(session: Session, case: Case, names: dict[int, str]) -> list[En
                             for key, spans in field_evidence(m.analysis)]
             entry.risk_evidence = _unique(s["text"] for s in _spans(m.analysis.get("risk_evidence")))
             entry.risk = m.analysis.get("risk", m.risk) or m.risk
+        entry.field_keys, _ = corrections.tagged(m)
+        entry.correctable = corrections.correctable(m)
+        entry.corrected = corrected.get(m.id) if m.id is not None else None
         row = outbox.get(m.outbox_id) if m.outbox_id else None
         if row is not None:
             entry.delivery, entry.delivery_error, entry.sent_via = row.status, row.error, row.sent_via

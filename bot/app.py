@@ -56,6 +56,8 @@ def create_app(settings: Optional[Settings] = None, *, engine: Optional[Engine] 
     sender = OutboxSender(engine, client)
 
     from bot.nlp import analyze                     # the tagger, loaded once here
+    from bot.tagger_model import use_deployment_model
+    use_deployment_model(settings)                  # NLP_MODEL_PATH, when set
     from bot.notifier import Notifier
     notifier = Notifier(settings, engine)           # on-call alerts (webhook / SMTP)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
+from typing import Optional
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,9 @@ class Settings(BaseSettings):
     secret_key: str = ""
     public_base_url: str = "http://127.0.0.1:8000"   # how residents' phones reach /terms
     directory_path: Path = DEFAULT_DIRECTORY_PATH      # the windows (data/resource_directory.yaml)
+    # The tagger's model: None = the shipped data/nlp/model.npz; a deployment's own, trained
+    # with its staff's corrections (bot/tagger_model.py), otherwise.
+    nlp_model_path: Optional[Path] = None
 
     business_open: time = time(8, 30)          # JST, weekdays, not on holidays / 12/29-1/3
     business_close: time = time(17, 15)

@@ -127,6 +127,20 @@ class Message(SQLModel, table=True):
     created_at: datetime = Field(default_factory=clock.now)
 
 
+class MessageCorrection(SQLModel, table=True):
+    """Staff's reading of one resident message (bot/corrections.py): the fields and risk it
+    should have had, and the tagger's own at the first correction — ground truth for the
+    tagger's agreement figures and for `python -m bot.nlp train --with-local-corrections`.
+    Labels only: the text stays in Message (and goes with it on deletion and retention)."""
+    message_id: int = Field(primary_key=True, foreign_key="message.id")
+    fields: list = Field(sa_column=Column(JSON, nullable=False))
+    risk: str = Field(max_length=16)
+    tagged_fields: list = Field(sa_column=Column(JSON, nullable=False))
+    tagged_risk: str = Field(max_length=16)
+    staff_id: int = Field(foreign_key="staffuser.id")
+    corrected_at: datetime = Field(default_factory=clock.now)
+
+
 class Outbox(SQLModel, table=True):
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
     id: Optional[int] = Field(default=None, primary_key=True)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from admin import labels
+from admin import labels, tagger_agreement
 from admin.stats_data import (MONTH_YEARS, bar_chart, compute, default_range, parse_month,
                               stacked_month_chart, to_csv)
 from admin.web import audit, db, render, require_staff, secure
@@ -49,7 +49,9 @@ def stats_page(request: Request, first: Optional[str] = None, last: Optional[str
                             for k, v in sorted(stats.close_reasons.items())], "終了の理由", "#9467bd"),
     }
     return render(request, "stats.html", {"stats": stats, "charts": charts,
-                                          "first": first, "last": last})
+                                          "first": first, "last": last,
+                                          "agreement": tagger_agreement.by_month(session, stats.months),
+                                          "percent": tagger_agreement.percent})
 
 
 @router.get("/admin/stats.csv")

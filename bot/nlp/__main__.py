@@ -1,4 +1,4 @@
-"""CLI:  python -m bot.nlp tag | evaluate FILE.jsonl | train [--check]
+"""CLI:  python -m bot.nlp tag | evaluate FILE.jsonl | train [--with-local-corrections [--database-url URL]]
 
 Area names default to the towns of every municipality in bot.directory (as the service uses
 them); --towns FILE overrides, --towns '' disables (then a generic 〜町/〜に住んでる pattern is used).
@@ -158,15 +158,31 @@ def cmd_train(args) -> int:
     except CorpusError as e:
         print(f"corpus error: {e}", file=sys.stderr)
         return 2
-    model, report = train(rows, use_rules=not args.no_rules, log=lambda m: print(m, file=sys.stderr))
+    local, out = [], Path(args.out) if args.out else DEFAULT_MODEL
+    if args.with_local_corrections:
+        # Lazily: the tagger knows no database; the service's side reads it (bot/corrections.py).
+        from bot.tagger_model import LocalTrainingError, local_training_set
+
+        try:
+            local, out = local_training_set(args.database_url, args.out)
+        except LocalTrainingError as e:
+            print(f"local corrections: {e}", file=sys.stderr)
+            return 2
+    elif args.database_url:
+        print("--database-url goes with --with-local-corrections", file=sys.stderr)
+        return 2
+    model, report = train(rows, use_rules=not args.no_rules, log=lambda m: print(m, file=sys.stderr),
+                          local=local)
     print("cross-validation by writer, every row (out-of-fold):")
     print(format_report(report["all"]))
     print("\nthe same, on the reported blind sets the thresholds are chosen on:")
     print(format_report(report["calibration"]))
     print("thresholds:", json.dumps(model.thresholds, sort_keys=True))
-    out = Path(args.out) if args.out else DEFAULT_MODEL
     save(model, out)
     print(f"model: {out} ({out.stat().st_size / 1e6:.1f} MB, {len(model.vocab)} features)")
+    if args.with_local_corrections:
+        print(f"with {len(local)} locally corrected messages; the service reads this model when "
+              f"NLP_MODEL_PATH={out}")
     return 0
 
 
@@ -187,6 +203,10 @@ def main(argv=None) -> int:
     tr.add_argument("--corpus", help="corpus folder (default data/nlp)")
     tr.add_argument("--out", help="model file (default data/nlp/model.npz)")
     tr.add_argument("--no-rules", action="store_true", help="train without the rule stage's features (comparison)")
+    tr.add_argument("--with-local-corrections", action="store_true",
+                    help="add this deployment's staff-corrected messages still within retention (read from "
+                         "its database, never written out); --out defaults to NLP_MODEL_PATH, else var/nlp-model.npz")
+    tr.add_argument("--database-url", help="with --with-local-corrections: the database (default DATABASE_URL)")
     tr.set_defaults(func=cmd_train)
     args = ap.parse_args(argv)
     return args.func(args)

@@ -222,9 +222,26 @@ def _f1(y: np.ndarray, pred: np.ndarray) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
-def train(rows: Sequence[Row], use_rules: bool = True, log=print) -> tuple[LinearModel, dict]:
+def local_examples(corpus: Sequence[Example], local: Sequence[Row], use_rules: bool = True) -> list[Example]:
+    """Examples of a deployment's corrected messages (`--with-local-corrections`), reduced to
+    the features the corpus has too: they re-weigh what the corpus already knows, and no
+    fragment of a resident's message that the public corpus lacks can reach the model's
+    vocabulary (and so the model file)."""
+    known: set[str] = set()
+    for e in corpus:
+        known |= e.features | e.alone | (e.joined or set())
+    return [Example(e.row, e.floor, e.features & known, e.alone & known,
+                    e.joined & known if e.joined is not None else None)
+            for e in examples(local, use_rules)]
+
+
+def train(rows: Sequence[Row], use_rules: bool = True, log=print,
+          local: Sequence[Row] = ()) -> tuple[LinearModel, dict]:
     log(f"{len(rows)} rows from {len(set(r.writer for r in rows))} writers; features ...")
     exs = examples(rows, use_rules)
+    if local:
+        log(f"{len(local)} locally corrected messages (their own writer in cross-validation)")
+        exs = exs + local_examples(exs, local, use_rules)
     log("cross-validation by writer ...")
     oof = out_of_fold(exs, use_rules, log)
     thresholds = choose_thresholds(exs, oof)
@@ -234,6 +251,8 @@ def train(rows: Sequence[Row], use_rules: bool = True, log=print) -> tuple[Linea
     model = fit(exs, use_rules, thresholds)
     model.meta["cv"] = report
     model.meta["corpus_sha256"] = corpus_digest(rows)
+    if local:
+        model.meta["local_rows"] = len(local)
     return model, report
 
 
