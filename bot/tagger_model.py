@@ -26,10 +26,7 @@ def use_deployment_model(settings: Settings) -> None:
     """Load NLP_MODEL_PATH as the tagger's model (nothing to do when it is unset)."""
     if settings.nlp_model_path is None:
         return
-    loaded = nlp_model.LinearModel.load(settings.nlp_model_path)
-    # bot.nlp.model keeps the process's one model; it has no setter of its own yet.
-    with nlp_model._LOCK:
-        nlp_model._MODEL = loaded
+    nlp_model.use_model(settings.nlp_model_path)
 
 
 def local_training_set(database_url: Optional[str],

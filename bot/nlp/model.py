@@ -106,3 +106,13 @@ def get_model() -> LinearModel:
             if _MODEL is None:
                 _MODEL = LinearModel.load(DEFAULT_MODEL)
     return _MODEL
+
+
+def use_model(path: Path) -> LinearModel:
+    """Make the model at `path` the process's tagger model (a deployment's own, trained with
+    its staff's corrections); returns it."""
+    global _MODEL
+    loaded = LinearModel.load(path)
+    with _LOCK:
+        _MODEL = loaded
+    return loaded
