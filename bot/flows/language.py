@@ -34,8 +34,8 @@ GREETINGS = frozenset({"hello", "hi", "hey", "help"})      # English on their ow
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
-# Requests, on the message as a whole (normalised: NFKC, lower case, no spaces or final
-# punctuation). やさしい日本語 is checked before 日本語.
+# Requests, on the message as a whole (normalised: NFKC, lower case, no spaces or commas, no
+# final punctuation). やさしい日本語 is checked before 日本語.
 _PLEASE = r"(?:で|に)?(?:おねがい(?:します)?|お願い(?:します)?|して(?:ください)?|はなして(?:ください)?|話して(?:ください)?|ください)?"
 REQUESTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("easy", re.compile(r"(?:やさしい|優しい|易しい|かんたんな|簡単な|easy)(?:日本語|にほんご|japanese)" + _PLEASE)),
@@ -48,7 +48,7 @@ REQUEST_MAX = 40          # longer messages are consultations, not requests
 
 def _normalised(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).lower()
-    return re.sub(r"[\s。、.,!！?？~〜ー]+$", "", re.sub(r"\s+", "", folded))
+    return re.sub(r"[。.!！?？~〜ー]+$", "", re.sub(r"[\s,、]+", "", folded))
 
 
 def requested(text: str) -> Optional[str]:
