@@ -36,9 +36,11 @@ _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 # Requests, on the message as a whole (normalised: NFKC, lower case, no spaces or commas, no
 # final punctuation). やさしい日本語 is checked before 日本語.
-_PLEASE = r"(?:で|に)?(?:おねがい(?:します)?|お願い(?:します)?|して(?:ください)?|はなして(?:ください)?|話して(?:ください)?|ください)?"
+_PLEASE = (r"(?:で|に)?(?:おねがい(?:します)?|お願い(?:します)?|して(?:ください)?"
+           r"|はなして(?:ください)?|話して(?:ください)?|ください|please|pls|plz)?")
 REQUESTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("easy", re.compile(r"(?:やさしい|優しい|易しい|かんたんな|簡単な|easy)(?:日本語|にほんご|japanese)" + _PLEASE)),
+    ("easy", re.compile(r"(?:やさしい|優しい|易しい|かんたんな|簡単な|easy)(?:日本語|にほんご|japanese)"
+                        + _PLEASE)),
     ("en", re.compile(r"(?:(?:in)?english(?:please|pls|plz)?|(?:can|could)youspeakenglish|"
                       r"(?:please)?(?:speak|write|reply|answer)inenglish(?:please)?|英語|えいご)" + _PLEASE)),
     ("ja", re.compile(r"(?:(?:ふつうの|普通の)?(?:日本語|にほんご)|(?:in)?japanese(?:please|pls|plz)?)" + _PLEASE)),

@@ -39,7 +39,6 @@ MUST_UNDERSTAND = (
     "language.choose", "language.switched",
 )
 TRANSLATED = ("easy", "en")
-FIELD = re.compile(r"\{([a-z_]*)")
 
 
 def placeholders(sentence: str) -> set[str]:
