@@ -9,6 +9,7 @@ import pytest
 from bot.flows.actions import GoTo, SetProfile
 from bot.flows.language import is_english, requested
 from bot.flows.router import route
+from bot.directory import get_directory
 from bot.flows.state import Step
 from tests.unit.test_flows import Tags, context, messages, resident, said, tagged, tapped
 
@@ -114,3 +115,31 @@ def test_deletion_confirmation_in_english():
     done = route(resident("delete.confirm", language="en"), tapped({"a": "delete", "v": "yes"}),
                  context())
     assert "Your records have been erased" in _text(done)
+
+
+def _line_taking(languages: list[str], source: str | None):
+    from bot.directory.models import NationalLine  # noqa: PLC0415
+    line = get_directory().national_lines()[0]
+    return NationalLine.model_validate({**line.model_dump(), "languages": languages,
+                                        "languages_source": source})
+
+
+def test_a_foreign_language_line_needs_its_official_source():
+    with pytest.raises(ValueError, match="languages_source"):
+        _line_taking(["en"], None)
+    with pytest.raises(ValueError, match="ISO 639-1"):
+        _line_taking(["English"], "https://example.jp/foreign")
+
+
+def test_lines_are_marked_for_the_readers_language_only_where_recorded():
+    from bot.flows.crisis import takes_reader_language  # noqa: PLC0415
+    from bot.wording import speaking  # noqa: PLC0415
+    english = _line_taking(["en", "zh"], "https://example.jp/foreign")
+    chinese = _line_taking(["zh"], "https://example.jp/foreign")
+    with speaking("en"):
+        assert takes_reader_language(english) and not takes_reader_language(chinese)
+    with speaking("easy"):
+        assert takes_reader_language(chinese)
+    assert not takes_reader_language(english)                 # standard Japanese: no mark
+    # the shipped directory records no foreign-language line: nothing is claimed
+    assert [line.key for line in get_directory().national_lines() if line.languages] == []
