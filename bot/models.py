@@ -33,6 +33,7 @@ class Resident(SQLModel, table=True):
     created_at: datetime = Field(default_factory=clock.now)
     reachable: bool = True                       # False after unfollow (blocked)
     notifications_enabled: bool = True           # 「通知停止」 turns follow-ups off
+    language: str = Field(default="ja", max_length=8)   # ja / easy / en: what the bot writes in
     deleted_at: Optional[datetime] = None        # data erased at the resident's request
     terms_consent: Optional[bool] = None         # None = not asked/answered yet
     terms_consent_at: Optional[datetime] = None

@@ -28,7 +28,7 @@ from bot.flows.router import route
 from bot.line.linemsg import text
 from bot.models import ConversationState, InboundEvent, Message, Resident
 from bot.line.outbox import WORKER_ID, OutboxSender, enqueue
-from bot.wording import say
+from bot.wording import say, speaking
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,8 @@ class EventWorker:
             recent_texts=_recent_texts(session, resident),
             notifications_enabled=resident.notifications_enabled,
             case_fields=tuple(case.fields or ()) if case else (),
-            staff_replied_at=_staff_replied_at(session, resident))
+            staff_replied_at=_staff_replied_at(session, resident),
+            language=resident.language)
         inbound = Inbound.from_event(payload, event.event_time)
         actions = route(view, inbound, self.make_context())
         runner = EffectRunner(session, resident, state, self._reply_for(event),
@@ -189,7 +190,9 @@ class EventWorker:
                     "message", "postback"):
                 resident = _resident_for(session, event.line_user_id)
                 reply = self._reply_for(event)
-                rows = enqueue(session, resident, [text(say("commands.processing_error"))],
+                with speaking(resident.language):
+                    sorry = text(say("commands.processing_error"))
+                rows = enqueue(session, resident, [sorry],
                                reply_token=reply.token, reply_deadline=reply.deadline)
                 outbox_ids = [row.id for row in rows]
             event.payload = _scrubbed(event.payload)

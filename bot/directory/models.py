@@ -110,6 +110,11 @@ class NationalLine(_Strict):
     after_hours_fields: list[FieldKey] = []   # offered for these needs when the city is closed
     priority: int
     notes: list[str] = []
+    # Languages other than Japanese the line takes (ISO 639-1: en, zh, pt …), only with the
+    # operator's page that says so; the bot then marks the line for a resident reading in
+    # English or やさしい日本語 (bot.flows.crisis). None recorded: nothing is claimed.
+    languages: list[str] = []
+    languages_source: str | None = None
 
     @field_validator("number")
     @classmethod
@@ -132,6 +137,10 @@ class NationalLine(_Strict):
         for prefecture in self.regional_opening:
             if not prefecture.endswith(("都", "道", "府", "県")):
                 raise ValueError(f"regional_opening keys are prefectures, not {prefecture!r}")
+        if self.languages and not (self.languages_source or "").startswith("https://"):
+            raise ValueError("languages need languages_source: the operator's https:// page saying so")
+        if any(not re.fullmatch(r"[a-z]{2}", code) or code == "ja" for code in self.languages):
+            raise ValueError("languages are ISO 639-1 codes other than ja (en, zh, pt …)")
         return self
 
     def opening_in(self, municipality: str | None) -> Opening | None:

@@ -9,7 +9,7 @@ from bot.flows.state import Scratch, Step
 from bot.line import linemsg
 from bot.wording import say
 
-DELETE_WORDS = {"削除", "さくじょ", "削除する", "データ削除", "記録を削除"}
+DELETE_WORDS = {"削除", "さくじょ", "削除する", "データ削除", "記録を削除", "delete", "delete my data"}
 MENU_WORDS = {"メニュー", "めにゅー", "menu", "使い方", "つかいかた"}
 STOP_WORDS = {"通知停止", "通知を停止", "通知オフ"}
 RESUME_WORDS = {"通知再開", "通知を再開", "通知オン"}

@@ -58,7 +58,7 @@ def moment_text(moment: datetime, now: datetime) -> str:
     if local.date() == today:
         return say("consultation.moment_today", time=clock_text)
     return say("consultation.moment_day", month=local.month, day=local.day,
-               weekday=say("consultation.weekdays")[local.weekday()], time=clock_text)
+               weekday=say("consultation.weekdays").split()[local.weekday()], time=clock_text)
 
 
 def staff_quick_replies(more: bool = True) -> list[dict[str, Any]]:

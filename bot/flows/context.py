@@ -71,6 +71,7 @@ class ResidentView:
     notifications_enabled: bool = True
     case_fields: tuple[str, ...] = ()          # fields the open case holds (union)
     staff_replied_at: Optional[datetime] = None   # last staff message to the resident
+    language: str = "ja"                       # ja / easy / en (bot.flows.language)
 
 
 @dataclass

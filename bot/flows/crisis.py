@@ -12,7 +12,7 @@ from bot.flows.common import moment_text
 from bot.flows.context import FlowContext
 from bot.hours import describe, is_open_at, next_opening_at
 from bot.line.lines_card import CardRow, lines_card
-from bot.wording import say
+from bot.wording import language, say
 
 EMERGENCY_NUMBERS = ("police", "ambulance")      # 110/119: named in the wording itself
 Status = Literal["open", "unknown", "closed"]
@@ -116,7 +116,15 @@ def open_after_hours(ctx: FlowContext, fields: Iterable[str], limit: int = 3) ->
     return [s for s in by_state(lines, ctx) if s.status == "open"][:limit]
 
 
+def takes_reader_language(line: NationalLine) -> bool:
+    """The line takes a language of a resident not reading standard Japanese: English for
+    English, any other than Japanese for やさしい日本語 — only as the directory records it."""
+    reading = language()
+    return (reading == "en" and "en" in line.languages) or (reading == "easy" and bool(line.languages))
+
+
 def card(states: list[LineNow], danger_now: bool = False) -> dict[str, Any]:
     """The lines as a Flex bubble with tap-to-call buttons (bot.line.lines_card)."""
-    rows = [CardRow(s.name, s.line.number, s.line.tel, s.status, s.hours_text()) for s in states]
+    rows = [CardRow(s.name + (say("crisis.other_languages") if takes_reader_language(s.line) else ""),
+                    s.line.number, s.line.tel, s.status, s.hours_text()) for s in states]
     return lines_card(rows, danger_now)

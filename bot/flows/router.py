@@ -1,13 +1,29 @@
 """Picks the flow for an event: (state, event, context) -> actions. No I/O."""
 from __future__ import annotations
 
-from bot.flows import checkin, commands, consultation, media, onboarding
-from bot.flows.actions import Action, SetReachable
+from dataclasses import replace
+
+from bot.flows import checkin, commands, consultation, language, media, onboarding
+from bot.flows.actions import Action, SetProfile, SetReachable
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.flows.state import Step
+from bot.wording import speaking
 
 
 def route(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
+    """The actions for this event, every sentence in the resident's language (a request
+    or an English message changes it first; bot.flows.language)."""
+    chosen, how = language.choice(view, inbound)
+    with speaking(chosen):
+        if how == "asked":
+            return language.switched(view, inbound, ctx, chosen)
+        actions = _route(replace(view, language=chosen), inbound, ctx)
+    if how == "detected":
+        actions.insert(0, SetProfile({"language": chosen}))
+    return actions
+
+
+def _route(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Action]:
     if inbound.kind == "unfollow":
         return [SetReachable(False)]
     if inbound.kind == "follow":

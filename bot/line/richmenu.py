@@ -2,11 +2,12 @@
 Pillow and a Japanese system font), and `python -m bot richmenu`, which creates it, uploads
 the image and makes it the default through the Messaging API.
 
-    相談する | 近くの窓口 | 相談員と話す
-    緊急のとき       | 使い方・プライバシー
+    相談する  | 近くの窓口          | 相談員と話す
+    緊急のとき | 使い方・プライバシー | ことば・Language
 
 Each button is a postback (a=consult / windows / staff / emergency / help) that the router
-sends to bot.flows.consultation.menu_action, from any step of the conversation.
+sends to bot.flows.consultation.menu_action, from any step of the conversation; a=lang asks
+which language to write in (bot.flows.language).
 """
 from __future__ import annotations
 
@@ -58,8 +59,9 @@ BUTTONS = (
     Button("consult", 0, 0, 833, _TOP, "#2E7D6B"),
     Button("windows", 833, 0, 834, _TOP, "#3A7CA5"),
     Button("staff", 1667, 0, 833, _TOP, "#5B6C8F"),
-    Button("emergency", 0, _TOP, 1250, _BOTTOM, "#C0392B"),
-    Button("help", 1250, _TOP, 1250, _BOTTOM, "#F2EFE6", ink="#333333"),
+    Button("emergency", 0, _TOP, 833, _BOTTOM, "#C0392B"),
+    Button("help", 833, _TOP, 834, _BOTTOM, "#F2EFE6", ink="#333333"),
+    Button("lang", 1667, _TOP, 833, _BOTTOM, "#6B5B8F"),
 )
 
 

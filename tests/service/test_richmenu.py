@@ -15,14 +15,14 @@ from bot.line import richmenu
 from bot.emulator.limits import check_action
 
 ROOT = Path(__file__).resolve().parents[2]
-LABELS = ["相談する", "近くの窓口", "相談員と話す", "緊急のとき", "使い方・プライバシー"]
+LABELS = ["相談する", "近くの窓口", "相談員と話す", "緊急のとき", "使い方・プライバシー", "ことば・Language"]
 
 
-def test_definition_has_the_five_buttons_tiling_the_image():
+def test_definition_has_the_six_buttons_tiling_the_image():
     menu = richmenu.definition()
     assert [a["action"]["label"] for a in menu["areas"]] == LABELS
     assert [a["action"]["data"] for a in menu["areas"]] == [
-        "a=consult", "a=windows", "a=staff", "a=emergency", "a=help"]
+        "a=consult", "a=windows", "a=staff", "a=emergency", "a=help", "a=lang"]
     assert len(menu["chatBarText"]) <= 14
     area = sum(a["bounds"]["width"] * a["bounds"]["height"] for a in menu["areas"])
     assert area == richmenu.WIDTH * richmenu.HEIGHT

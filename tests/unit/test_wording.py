@@ -15,7 +15,7 @@ LITERAL = re.compile(r"""\b(?:say|text|has)\(\s*["']([a-z_]+\.[a-z0-9_]+)["']"""
 # Keys built at run time from a prefix (consultation.safety_ + yes/no/unsure: the safety question).
 FAMILIES = ("consultation.field_", "consultation.ask_", "followup.label_", "followup.answer_",
             "onboarding.relation_", "flex.match_", "richmenu.", "followup.after_",
-            "followup.checkin", "consultation.safety_", "flex.kind_")
+            "followup.checkin", "consultation.safety_", "flex.kind_", "language.label_")
 
 
 def _source() -> str:
