@@ -44,6 +44,21 @@ class Scores:
         return self.p_risk["high"] + self.p_risk["emergency"]
 
 
+SIGNAL_PREFIX = "r:"
+
+
+def feature_values(signal: np.ndarray, signal_value: float | None) -> np.ndarray:
+    """The value of each present feature (`signal` marks the rule stage's): text features share
+    a unit length, 1/sqrt(their count); signals have the fixed `signal_value` (None: the older
+    scheme, every feature 1/sqrt(all present))."""
+    n = len(signal)
+    if signal_value is None:
+        return np.full(n, 1.0 / math.sqrt(n), dtype=np.float32)
+    n_text = n - int(signal.sum())
+    text_value = 1.0 / math.sqrt(n_text) if n_text else 0.0
+    return np.where(signal, signal_value, text_value).astype(np.float32)
+
+
 class LinearModel:
     def __init__(self, vocab: list[str], weights: np.ndarray, bias: np.ndarray, meta: dict):
         self.vocab = {f: i for i, f in enumerate(vocab)}
@@ -52,6 +67,10 @@ class LinearModel:
         self.meta = meta
         self.thresholds: dict[str, float] = meta["thresholds"]
         self.use_rules: bool = bool(meta.get("use_rules", True))
+        # the rule stage's signals weigh the same in a short message as in a long one (a fixed
+        # value); the text features share a unit length (models before v11: all features did)
+        self.signal_value: float | None = meta.get("signal_value")
+        self.is_signal = np.array([f.startswith(SIGNAL_PREFIX) for f in vocab], dtype=bool)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "LinearModel":
@@ -65,9 +84,9 @@ class LinearModel:
 
     def score(self, features: Iterable[str]) -> Scores:
         idx = [i for i in map(self.vocab.get, features) if i is not None]
-        scale = 1.0 / math.sqrt(len(idx)) if idx else 0.0   # rows are L2-normalised binary vectors
-        rows = self.weights[idx] if idx else np.zeros((0, len(OUTPUTS)), dtype=np.float32)
-        logits = rows.sum(axis=0) * scale + self.bias
+        logits = self.bias.copy()
+        if idx:
+            logits += feature_values(self.is_signal[idx], self.signal_value) @ self.weights[idx]
         risk = logits[:3] - logits[:3].max()
         e = np.exp(risk)
         p_risk = e / e.sum()

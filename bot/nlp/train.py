@@ -28,11 +28,15 @@ from .analyzer import model_inputs
 from .combine import asks
 from .corpus import Row
 from .floor import floor_level
-from .model import OUTPUTS, LinearModel
+from .model import OUTPUTS, SIGNAL_PREFIX, LinearModel, feature_values
 from .result import FIELD_KEYS, RISK_LEVELS
 from .rules import rule_analysis
 
 MIN_DF = 2
+# the rule stage's signals have this fixed value in every message (model.feature_values): with
+# the old unit-length rows a signal weighed ~3x more in a four-word greeting than in a long
+# message, and two context signals (今日 = now, 寒い = cold) read 「今日さむいね」 as an emergency
+SIGNAL_VALUE = 0.1
 C_RISK = 16.0
 C_FIELD = 8.0
 C_HANDOFF = 4.0
@@ -76,12 +80,15 @@ def _vocabulary(exs: Sequence[Example]) -> list[str]:
 
 
 def _matrix(feature_sets: Sequence[set[str]], vocab: dict[str, int]) -> sparse.csr_matrix:
+    """Rows as model.score reads them (model.feature_values)."""
+    is_signal = np.zeros(len(vocab), dtype=bool)
+    for f, i in vocab.items():
+        is_signal[i] = f.startswith(SIGNAL_PREFIX)
     indptr, indices, data = [0], [], []
     for fs in feature_sets:
         idx = sorted(i for i in map(vocab.get, fs) if i is not None)
-        v = 1.0 / np.sqrt(len(idx)) if idx else 0.0
         indices.extend(idx)
-        data.extend([v] * len(idx))
+        data.extend(feature_values(is_signal[idx], SIGNAL_VALUE).tolist() if idx else [])
         indptr.append(len(indices))
     return sparse.csr_matrix((np.array(data, dtype=np.float64), np.array(indices, dtype=np.int64),
                               np.array(indptr, dtype=np.int64)), shape=(len(feature_sets), len(vocab)))
@@ -111,7 +118,8 @@ def fit(exs: Sequence[Example], use_rules: bool = True, thresholds: dict | None 
         weights[:, col] = lr.coef_[0]
         bias[col] = lr.intercept_[0]
     meta = {"use_rules": use_rules, "thresholds": thresholds or default_thresholds(),
-            "rows": len(exs), "C": [C_RISK, C_FIELD, C_HANDOFF], "min_df": MIN_DF}
+            "rows": len(exs), "C": [C_RISK, C_FIELD, C_HANDOFF], "min_df": MIN_DF,
+            "signal_value": SIGNAL_VALUE}
     return LinearModel(vocab, weights.astype(np.float32), bias.astype(np.float32), meta)
 
 
