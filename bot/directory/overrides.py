@@ -135,8 +135,20 @@ def export_yaml(base_text: str, effective: Directory, *, note: str) -> str:
             continue
         header.append(line)
     header += ["#", f"{EXPORT_MARK}{note}"]
-    body = yaml.safe_dump(raw, allow_unicode=True, sort_keys=False, width=100)
+    body = yaml.dump(raw, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
     return "\n".join(header) + "\n" + body
+
+
+class _Dumper(yaml.SafeDumper):
+    """Lists of plain values on one line, as the file writes them (fields: [kaigo])."""
+
+
+def _list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+    flow = all(not isinstance(item, (dict, list)) for item in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+_Dumper.add_representer(list, _list)
 
 
 def export_note(when: datetime, count: int) -> str:
