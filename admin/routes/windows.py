@@ -72,7 +72,8 @@ async def save_window(request: Request, window_id: WindowId,
     form = await request.form()
     version = form.get("version")
     if not isinstance(version, str) or not version.isdigit() or int(version) > MAX_ROW_ID:
-        return _edit_page(request, window, status_code=400, error="フォームが古いか壊れています。開き直してください。")
+        return _edit_page(request, window, status_code=400,
+                          error="フォームが古いか壊れています。開き直してください。")
     live: LiveDirectory = runtime(request).windows
     try:
         values = values_from_form(form, window)
@@ -85,5 +86,6 @@ async def save_window(request: Request, window_id: WindowId,
         return _edit_page(request, window, status_code=409,
                           error="ほかの方がこの窓口を保存しました。最新の内容を確かめてから直してください。")
     saved = live.current().window(window.id)
-    notice = "変更はありません。" if not edit.changed else "保存しました。ボットは次のメッセージからこの内容で案内します。"
+    notice = ("保存しました。ボットは次のメッセージからこの内容で案内します。" if edit.changed
+              else "変更はありません。")
     return _edit_page(request, saved, notice=notice)

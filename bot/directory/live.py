@@ -29,6 +29,8 @@ from .overrides import (EditRejected, apply_overrides, changed_fields, check_sou
 
 log = logging.getLogger(__name__)
 AUDIT_DETAIL_MAX = 500          # AuditLog.detail
+# Every edit raises one row's version by one: the sum changes with every edit.
+REVISION = select(func.coalesce(func.sum(WindowOverride.version), 0))   # type: ignore[arg-type]
 
 
 class EditConflict(Exception):
@@ -57,11 +59,9 @@ class LiveDirectory:
     def current(self) -> Directory:
         """The effective directory, rebuilt when the overrides changed since last time."""
         try:
-            with Session(self.engine) as session:
-                revision = int(session.exec(select(func.coalesce(func.sum(WindowOverride.version), 0))).one())
-                rows = None
-                if revision != self._revision:
-                    rows = {r.window_id: dict(r.values) for r in session.exec(select(WindowOverride))}
+            with self.engine.connect() as connection:
+                revision = int(connection.execute(REVISION).scalar_one())
+            rows = self.overrides() if revision != self._revision else None
         except SQLAlchemyError:
             # the database is away: the last directory known (the worker retries its events)
             log.warning("window overrides unreadable; using the last directory known", exc_info=True)
