@@ -16,7 +16,8 @@ from sqlalchemy.engine import Engine
 from bot import clock, webguard
 from bot.config import Settings, get_settings
 from bot.db import create_schema, make_engine
-from bot.directory import Directory, get_directory
+from bot.directory import Directory
+from bot.directory.live import LiveDirectory
 from bot.flows.context import FlowContext
 from bot.hours import BusinessHours
 from bot.line.client import LineClient
@@ -38,11 +39,13 @@ class Runtime:
     worker: EventWorker
     scheduler: Any
     hours: BusinessHours
+    windows: LiveDirectory
     extras: dict = field(default_factory=dict)
 
     def directory(self) -> Directory:
-        """The windows (loaded once; raises DirectoryError when the file is invalid)."""
-        return get_directory(self.settings.directory_path)
+        """The windows: the file (loaded once; raises DirectoryError when it is invalid)
+        with the admins' edits over it."""
+        return self.windows.current()
 
 
 def create_app(settings: Optional[Settings] = None, *, engine: Optional[Engine] = None,
@@ -54,6 +57,7 @@ def create_app(settings: Optional[Settings] = None, *, engine: Optional[Engine] 
     hours = BusinessHours(settings.business_open, settings.business_close)
     client = LineClient(settings.line_api_host, settings.line_channel_access_token)
     sender = OutboxSender(engine, client)
+    windows = LiveDirectory(engine, settings.directory_path)    # the file + the admins' edits
 
     from bot.nlp import analyze                     # the tagger, loaded once here
     from bot.tagger_model import use_deployment_model
@@ -66,7 +70,7 @@ def create_app(settings: Optional[Settings] = None, *, engine: Optional[Engine] 
                            municipality=settings.municipality, hours=hours,
                            retention_days=settings.retention_days,
                            terms_url=f"{settings.public_base_url}/terms",
-                           directory=get_directory(settings.directory_path),
+                           directory=windows.current(),
                            analyze=analyze, on_call=notifier.configured)
 
     from bot.followups import ConversationFollowUps, FollowUpDispatcher
@@ -74,7 +78,7 @@ def create_app(settings: Optional[Settings] = None, *, engine: Optional[Engine] 
     worker = EventWorker(engine, settings, sender, make_context, on_alert=notifier,
                          followup_hooks=ConversationFollowUps(settings))
     scheduler = build_scheduler(engine, settings, sender, followups=followups)
-    runtime = Runtime(settings, engine, client, sender, worker, scheduler, hours)
+    runtime = Runtime(settings, engine, client, sender, worker, scheduler, hours, windows)
     runtime.extras["followups"] = followups
     runtime.extras["notifier"] = notifier
 

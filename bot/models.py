@@ -271,3 +271,16 @@ class AdminSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=clock.now)
     last_seen_at: datetime = Field(default_factory=clock.now)
     expires_at: datetime
+
+
+class WindowOverride(SQLModel, table=True):
+    """A deployment's own edits of one window of data/resource_directory.yaml (admin page):
+    `values` holds only the fields staff changed (phone, phone_source, opening, description,
+    status), laid over the YAML entry by bot/directory/live.py, so they survive upgrades of
+    the file. `version` goes up by one at every edit (never down): the sum over the table
+    tells every process that its cached directory is stale."""
+    window_id: str = Field(primary_key=True, max_length=64)
+    values: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 1
+    updated_at: datetime = Field(default_factory=clock.now)
+    updated_by: Optional[int] = Field(default=None, foreign_key="staffuser.id")

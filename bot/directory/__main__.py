@@ -5,12 +5,15 @@ search: prints a JSON list of {"id","name","fields","phone","address","distance_
   Exit 2 when the area is ambiguous or unknown: nothing on stdout, the question and the
   candidates as JSON on stderr (the bot asks the resident instead of guessing).
 validate [FILE]: exit 0 and a summary, or exit 1 with "file: entry.field: problem".
+export [--out FILE]: the effective directory (the file with the admins' edits from
+  $DATABASE_URL written in) as YAML that `validate` accepts; stdout without --out.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from bot.config import Settings
 
@@ -65,6 +68,38 @@ def _lines(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot import clock
+    from bot.db import make_engine
+
+    from .live import LiveDirectory
+    from .overrides import apply_overrides, export_note, export_yaml
+
+    settings = Settings()
+    path = Path(args.file or settings.directory_path)
+    base = Directory.load(path)
+    engine = make_engine(args.database_url or settings.database_url)
+    try:
+        edits = LiveDirectory(engine, path).overrides()
+    except SQLAlchemyError as exc:
+        print(f"cannot read the window edits from the database ({type(exc).__name__}); "
+              "is it upgraded (python -m bot migrations upgrade)?", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    effective = apply_overrides(base, edits)
+    text = export_yaml(path.read_text(encoding="utf-8"), effective,
+                       note=export_note(clock.now(), len(edits)))
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}: {len(edits)} edited window(s) over {path}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bot.directory")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -85,6 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     v = sub.add_parser("validate", help="check a directory file")
     v.add_argument("file", nargs="?", default=None)
     v.set_defaults(func=_validate)
+    e = sub.add_parser("export", help="the file with the admins' edits, as YAML")
+    e.add_argument("--out", default=None, help="write here (default: stdout)")
+    e.add_argument("--file", default=None, help="directory file (default: $DIRECTORY_PATH or data/)")
+    e.add_argument("--database-url", default=None, help="default: $DATABASE_URL")
+    e.set_defaults(func=_export)
     ln = sub.add_parser("lines", help="national lines for a risk")
     ln.add_argument("--risk", default="none", choices=["none", "high", "emergency"])
     ln.add_argument("--kind", action="append", default=[])

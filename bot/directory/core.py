@@ -65,6 +65,13 @@ class Directory:
             raise DirectoryError(describe_validation_error(path, raw, exc)) from None
         return cls(data, path)
 
+    def with_windows(self, windows: list[Window]) -> "Directory":
+        """The same directory with these windows (a deployment's edits laid over the file,
+        bot/directory/overrides.py); place names are shared, as the edits never touch them."""
+        changed = Directory(self.data.model_copy(update={"windows": windows}), self.path)
+        changed._places = self._places
+        return changed
+
     def _check_references(self) -> None:
         errors = []
         seen: set[str] = set()

@@ -23,6 +23,16 @@ KINDS = ("suicide", "selfharm", "violence", "dv", "child", "elder", "no_food", "
 PHONE_RE = re.compile(r"^(0\d{1,4}-\d{1,4}-\d{3,4}|\d{3}|#\d{4})$")
 
 
+# A window's one-line description fits the card's three short lines.
+DESCRIPTION_MAX = 60
+SOURCE_URL_RE = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
+
+
+def is_source_url(value: str) -> bool:
+    """An http(s) address of a page, where a fact was read."""
+    return bool(SOURCE_URL_RE.match(value))
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -206,6 +216,8 @@ class Window(_Strict):
     address_as_printed: str | None = None
     host_facility: str | None = None
     phone: str | None = None
+    phone_source: str | None = None         # where an edited phone was read (admin page)
+    description: str | None = None          # one plain line of what it does (else its kind's)
     hours: str | None = None                # as printed in the source
     opening: Opening | None = None          # the same hours, structured (source recorded)
     catchment: list[str] = []
@@ -224,6 +236,20 @@ class Window(_Strict):
     def _phone(cls, v: str | None) -> str | None:
         if v is not None and not PHONE_RE.match(v):
             raise ValueError(f"not a phone number as printed: {v!r}")
+        return v
+
+    @field_validator("phone_source")
+    @classmethod
+    def _phone_source(cls, v: str | None) -> str | None:
+        if v is not None and not is_source_url(v):
+            raise ValueError(f"phone_source must be the http(s) URL of the official page, not {v!r}")
+        return v
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, v: str | None) -> str | None:
+        if v is not None and (not v.strip() or "\n" in v or len(v) > DESCRIPTION_MAX):
+            raise ValueError(f"description is one line of 1-{DESCRIPTION_MAX} characters")
         return v
 
     @model_validator(mode="after")

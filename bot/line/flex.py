@@ -71,7 +71,7 @@ def window_bubble(match: WindowMatch, card: CardContext) -> dict[str, Any]:
         phone = say("flex.phone_unknown")
     body = [
         _text(clip(w.name, 60), weight="bold", size="md", maxLines=2),
-        _text(say(f"flex.kind_{w.kind}"), size="xs", maxLines=3),
+        _text(w.description or say(f"flex.kind_{w.kind}"), size="xs", maxLines=3),
         _text(say(label), size="xs", color="#2E7D32", maxLines=1),
         _text(say("flex.distance", distance=dist) if dist else say("flex.distance_unknown"),
               size="xs", color="#666666", maxLines=1),
