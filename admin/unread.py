@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy import and_, case, exists, func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.models import Case, Message, StaffUser
@@ -29,8 +29,7 @@ def _unread(message_case_id, read_mark):
 def unread_first():
     """An ORDER BY key: 0 for a case with unread messages, 1 otherwise (one index probe a
     case on ix_message_case_sender)."""
-    has_unread = exists().where(_unread(Case.id, Case.read_message_id))
-    return func.coalesce(select(0).where(has_unread).scalar_subquery(), 1)
+    return case((exists().where(_unread(Case.id, Case.read_message_id)), 0), else_=1)
 
 
 def unread_counts(session: Session, case_ids: list[int]) -> dict[int, int]:
