@@ -140,3 +140,31 @@ def test_the_on_call_channel_hears_of_a_new_message_on_an_assigned_case(tmp_path
         assert user.user_id not in str(webhook.raw)
     finally:
         stop(service, server)
+
+
+def test_without_alert_new_messages_the_on_call_channel_is_not_told(tmp_path, webhook):
+    """The setting is off by default: a later message on an assigned case stays in the
+    staff page (unread, live), the on-call channel keeps to emergencies."""
+    from sqlalchemy import create_engine
+    from sqlmodel import SQLModel
+
+    from bot.config import Settings
+    from bot.notifier import Notifier
+    engine = create_engine(f"sqlite:///{tmp_path / 'n.db'}")
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as session:
+        resident = Resident(line_user_id="U" + "b" * 32)
+        session.add(resident)
+        session.flush()
+        case = Case(resident_id=resident.id, status="open", assignee_id=None, fields=[],
+                    patterns=[], handoff_reasons=[])
+        session.add(case)
+        session.commit()
+        case_id = case.id
+    quiet = Notifier(Settings(alert_webhook_url=webhook.url), engine, background=False)
+    quiet(case_id, "message")
+    told = Notifier(Settings(alert_webhook_url=webhook.url, alert_new_messages=True), engine,
+                    background=False)
+    told(case_id, "message")
+    assert [body["event"] for body in webhook.bodies] == ["message"]
+    engine.dispose()
