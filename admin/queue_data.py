@@ -1,4 +1,5 @@
-"""The staff queue as a query: tabs, order (priority, then longest waiting), row details."""
+"""The staff queue as a query: tabs, order (priority, unread first, then longest waiting),
+row details."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from admin import labels
+from admin.unread import unread_counts, unread_first
 from bot import clock
 from bot.cases import STAFF_HELD, CaseStatus
 from bot.hours import BusinessHours
@@ -38,12 +40,14 @@ class QueueRow:
     patterns: list[str]
     area: Optional[str]
     queued_at: Optional[datetime]
-    waiting_seconds: Optional[float]
+    waiting_seconds: Optional[float]          # business hours only
     assignee_id: Optional[int]
     assignee: Optional[str]
     last_message: Optional[str]
     last_message_at: Optional[datetime]
     handoff_reasons: list[str] = field(default_factory=list)
+    waiting_wall_seconds: Optional[float] = None   # the clock on the wall
+    unread: int = 0                                # resident messages not yet seen
 
     @property
     def field_labels(self) -> list[tuple[str, str]]:
@@ -57,9 +61,15 @@ class QueueRow:
         return {"case_id": self.case_id, "case_code": self.case_code, "status": self.status,
                 "priority": self.priority, "risk": self.risk, "fields": self.fields,
                 "patterns": self.patterns, "area": self.area,
-                "waiting_seconds": None if self.waiting_seconds is None else int(self.waiting_seconds),
+                "waiting_seconds": _whole(self.waiting_seconds),
+                "waiting_wall_seconds": _whole(self.waiting_wall_seconds),
+                "unread": self.unread,
                 "assignee": self.assignee,
                 "queued_at": self.queued_at.isoformat() if self.queued_at else None}
+
+
+def _whole(seconds: Optional[float]) -> Optional[int]:
+    return None if seconds is None else int(seconds)
 
 
 def _tab_filter(query, tab: str, staff: StaffUser):
@@ -75,9 +85,10 @@ def _tab_query(tab: str, staff: StaffUser):
                         .join(Resident, Resident.id == Case.resident_id), tab, staff)
     if tab == "closed":
         return query.order_by(Case.closed_at.desc(), Case.id.desc())
-    # Priority, then longest waiting; cases without queued_at (never queued) last.
-    # (NULLS LAST rather than "queued_at IS NULL" so PostgreSQL can walk ix_case_queue.)
-    return query.order_by(Case.priority_rank, Case.queued_at.asc().nulls_last(), Case.id)
+    # Priority, then cases with unread resident messages (admin/unread.py), then longest
+    # waiting; cases without queued_at (never queued) last.
+    return query.order_by(Case.priority_rank, unread_first(), Case.queued_at.asc().nulls_last(),
+                          Case.id)
 
 
 def tab_total(session: Session, staff: StaffUser, tab: str,
@@ -106,12 +117,25 @@ class QueuePage:
         return self.first + len(self.rows) - 1 if self.rows else 0
 
 
-def waiting_seconds(case: Case, hours: BusinessHours, now: datetime) -> Optional[float]:
+def _waiting_span(case: Case, now: datetime) -> Optional[tuple[datetime, datetime]]:
     start = case.queued_at or case.opened_at
     if start is None:
         return None
     end = case.closed_at if case.status == "closed" and case.closed_at else now
-    return hours.seconds_between(start, end)
+    return clock.as_utc(start), clock.as_utc(end)
+
+
+def waiting_seconds(case: Case, hours: BusinessHours, now: datetime) -> Optional[float]:
+    """Business hours waited (what the office's service level counts)."""
+    span = _waiting_span(case, now)
+    return hours.seconds_between(*span) if span else None
+
+
+def wall_waiting_seconds(case: Case, now: datetime) -> Optional[float]:
+    """Hours on the wall clock: a Sunday-night emergency has waited, whatever the office
+    hours say."""
+    span = _waiting_span(case, now)
+    return max(0.0, (span[1] - span[0]).total_seconds()) if span else None
 
 
 def queue_page(session: Session, staff: StaffUser, tab: str, hours: BusinessHours,
@@ -148,6 +172,7 @@ def queue_rows(session: Session, staff: StaffUser, tab: str, hours: BusinessHour
     case_ids = [case.id for case, _ in results]
     names = staff_names(session) if results else {}
     last = last_resident_messages(session, case_ids) if last_messages else {}
+    unread = unread_counts(session, case_ids)
     rows = []
     for case, code in results:
         message = last.get(case.id)
@@ -161,7 +186,9 @@ def queue_rows(session: Session, staff: StaffUser, tab: str, hours: BusinessHour
             waiting_seconds=waiting_seconds(case, hours, now),
             assignee_id=case.assignee_id, assignee=names.get(case.assignee_id),
             last_message=text, last_message_at=message.created_at if message else None,
-            handoff_reasons=list(case.handoff_reasons or [])))
+            handoff_reasons=list(case.handoff_reasons or []),
+            waiting_wall_seconds=wall_waiting_seconds(case, now),
+            unread=unread.get(case.id, 0)))
     return rows
 
 

@@ -6,7 +6,8 @@ outside the demo. A login always starts a new session (new sid, new CSRF token);
 deletes the server-side row, so a copied cookie is useless afterwards. A session ends after
 SESSION_LIFETIME whatever the activity, and after `admin_idle_timeout_minutes` (setting,
 30 by default) without a request from the staff member (the queue's automatic refresh
-sends X-Background and does not count); `last_seen_at` is written at most once a LAST_SEEN_STEP.
+sends X-Background and does not count, nor does opening the live event stream);
+`last_seen_at` is written at most once a LAST_SEEN_STEP.
 
 Between a right password and the second factor the cookie holds no session, only
 {"mfa": staff id, "mfa_at": when, "mfa_next": where to go}, for SECOND_STEP_TIME; the
@@ -132,6 +133,13 @@ def end_session(request: Request, response: Response, session: Session) -> None:
     write_cookie(request, response, payload)
 
 
+def _background(request: Request) -> bool:
+    """A request the page made on its own: a timed refresh (X-Background) or the live
+    event stream (EventSource cannot set headers; it asks for text/event-stream)."""
+    return bool(request.headers.get(BACKGROUND_HEADER)
+                or request.headers.get("accept", "").startswith("text/event-stream"))
+
+
 def staff_for_request(request: Request, session: Session) -> Optional[StaffUser]:
     sid = read_cookie(request).get("sid")
     if not sid:
@@ -149,7 +157,7 @@ def staff_for_request(request: Request, session: Session) -> Optional[StaffUser]
     staff = session.get(StaffUser, row.staff_id)
     if staff is None or staff.disabled:
         return None
-    if now - last_seen >= LAST_SEEN_STEP and not request.headers.get(BACKGROUND_HEADER):
+    if now - last_seen >= LAST_SEEN_STEP and not _background(request):
         row.last_seen_at = now
         session.add(row)
         session.commit()

@@ -84,7 +84,7 @@ def fill(engine: Engine, seed: int = 8) -> dict:
     now = clock.now()
     password_hash = hash_password(PASSWORD)
     staff_rows = [{"id": i + 1, "login": f"bench-staff-{i}", "display_name": f"職員{i}",
-                   "password_hash": password_hash, "role": "admin" if i == 0 else "staff",
+                   "password_hash": password_hash, "role": "staff",   # admins need a second factor
                    "disabled": False, "failed_logins": 0, "created_at": now}
                   for i in range(STAFF)]
     total_cases = OPEN_CASES + CLOSED_CASES

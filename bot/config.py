@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     smtp_user: str = ""                        # on-call e-mail (bot/notifier.py)
     smtp_password: str = ""
     smtp_starttls: bool = False
+    # Also tell the on-call channel when a resident writes on a case assigned to someone
+    # (case code only; at most one per case per 5 minutes; bot/notifier.py).
+    alert_new_messages: bool = False
     line_api_data_host: str = ""               # blob API (rich menu image); "" = derived from LINE_API_HOST
     retention_days: int = 365
     quiet_hours_start: time = time(20, 0)

@@ -9,7 +9,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from bot import clock
-from bot.cases import lifecycle
+from bot.cases import STAFF_HELD, lifecycle
 from bot.erasure import erase_case_texts, unlink_events
 from bot.flows import actions as act
 from bot.models import (
@@ -68,13 +68,26 @@ class EffectRunner:
         self.retry_hours = retry_hours
         self.outcome = Outcome()
         self.followups = followups
+        self.recorded_on: Optional[Case] = None     # the case a resident message went to
 
     def run(self, actions: list[act.Action]) -> Outcome:
         for action in actions:
             self.apply(action)
         self.session.add(self.state)
         self.session.add(self.resident)
+        self._tell_assignee()
         return self.outcome
+
+    def _tell_assignee(self) -> None:
+        """A resident wrote on a case a staff member holds: the on-call channel may hear of
+        it (reason "message"; bot/notifier.py sends it only when ALERT_NEW_MESSAGES is set),
+        unless the flow raised an alert for the case already."""
+        case = self.recorded_on
+        if (case is None or case.id is None or case.assignee_id is None
+                or case.status not in STAFF_HELD
+                or any(case_id == case.id for case_id, _ in self.outcome.alerts)):
+            return
+        self.outcome.alerts.append((case.id, "message"))
 
     def apply(self, action: act.Action) -> None:
         match action:
@@ -161,6 +174,7 @@ class EffectRunner:
         case.last_message_at = now
         self.resident.last_message_at = now
         self.session.add(case)
+        self.recorded_on = case
 
     def _update_case(self, action: act.UpdateCase) -> None:
         if not self.resident.terms_consent:

@@ -107,6 +107,9 @@ class Case(SQLModel, table=True):
     outcome: Optional[str] = Field(default=None, max_length=32)   # e.g. connected (follow-up answer)
     text_purged_at: Optional[datetime] = None
     version: int = 1                              # optimistic lock for staff edits
+    # The read mark (admin/unread.py): the newest message on the case when the person
+    # responsible (the assignee; anyone while unassigned) last had the case page open.
+    read_message_id: Optional[int] = None
 
 
 class Message(SQLModel, table=True):

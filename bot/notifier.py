@@ -1,8 +1,9 @@
 """On-call alerts: an outgoing JSON webhook and/or an e-mail, when a case needs staff now.
 
-What leaves the service is the case code, the priority and whether this is a new alert or
-a later message on the case — never the resident's text, never a LINE user ID. Staff read
-the case in the admin page.
+What leaves the service is the case code, the priority and whether this is a new alert, a
+later message on an emergency case, or (ALERT_NEW_MESSAGES=true) a resident writing on a
+case assigned to a staff member — never the resident's text, never a LINE user ID. Staff
+read the case in the admin page.
 
     ALERT_WEBHOOK_URL=https://chat.example.org/hooks/…   (JSON POST)
     SMTP_HOST / SMTP_PORT / SMTP_USER / SMTP_PASSWORD / SMTP_STARTTLS
@@ -42,7 +43,8 @@ PRIORITY_JA = {"emergency": "緊急", "high": "高", "normal": "通常"}
 class OnCallAlert:
     case_code: str
     priority: str
-    event: str                  # "alert" (new) / "update" (a later message on the case)
+    event: str                  # "alert" (new) / "update" (a later message, emergency case)
+                                # / "message" (the resident wrote on an assigned case)
     at: str                     # ISO time, UTC
 
     def payload(self) -> dict:
@@ -76,11 +78,13 @@ class Notifier:
         return bool(self.channels)
 
     def __call__(self, case_id: int, reason: str) -> None:
+        if reason == "message" and not (self.settings.alert_new_messages and self.configured):
+            return                  # not asked for: the staff page shows it (unread, live)
         if not self.configured:
             log.warning("case %s needs staff now, but no on-call channel is configured", case_id)
             return
-        event = "update" if reason == "update" else "alert"
-        if event == "update" and not self._update_due(case_id):
+        event = reason if reason in ("update", "message") else "alert"
+        if event != "alert" and not self._update_due(case_id):
             return
         alert = self._describe(case_id, event)
         if alert is None:
@@ -135,12 +139,15 @@ class Notifier:
         s = self.settings
         message = EmailMessage()
         level = PRIORITY_JA.get(alert.priority, alert.priority)
-        kind = "新しい要対応" if alert.event == "alert" else "追加のメッセージ"
+        kind = {"alert": "新しい要対応", "message": "担当中の相談に新しいメッセージ"}.get(
+            alert.event, "追加のメッセージ")
         message["Subject"] = f"[くらしの相談LINE] {kind}：{alert.case_code}（優先度 {level}）"
         message["From"] = s.alert_email_from
         message["To"] = s.alert_email_to
         message.set_content("\n".join([
-            f"ケース {alert.case_code} に、すぐの対応が必要です（優先度：{level}）。",
+            (f"ケース {alert.case_code} に、相談者から新しいメッセージがあります（優先度：{level}）。"
+             if alert.event == "message" else
+             f"ケース {alert.case_code} に、すぐの対応が必要です（優先度：{level}）。"),
             "内容は管理画面で確認してください（このメールには書いていません）。",
             f"{s.public_base_url}/admin/",
             f"時刻（UTC）：{alert.at}",

@@ -12,10 +12,10 @@ STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 
 def build_admin_router() -> APIRouter:
-    from admin.routes import (account, audit, auth, case, corrections, followups, queue, staff,
-                               stats, windows)
+    from admin.routes import (account, audit, auth, case, corrections, followups, live, queue,
+                               staff, stats, windows)
     router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-    for module in (auth, account, queue, case, corrections, followups, stats, staff, windows, audit):
+    for module in (auth, account, queue, case, corrections, followups, stats, staff, windows, audit, live):
         router.include_router(module.router)
     return router
 

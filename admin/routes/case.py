@@ -8,7 +8,8 @@ from sqlmodel import Session, select
 
 from admin import labels
 from admin.case_data import agency_names, conversation, suggested_windows
-from admin.queue_data import staff_names, waiting_seconds
+from admin.queue_data import staff_names, waiting_seconds, wall_waiting_seconds
+from admin.unread import mark_read
 from admin.params import RowId, Version, row_id
 from admin.web import audit, db, redirect, render, require_staff
 from bot import clock
@@ -43,12 +44,19 @@ def _case(session: Session, case_id: int) -> Case:
 
 def _page(request: Request, session: Session, staff: StaffUser, case: Case, *,
           status_code: int = 200, error: Optional[str] = None, notice: Optional[str] = None,
-          draft: str = "", confirm_reply: bool = False, log_view: bool = False):
+          draft: str = "", confirm_reply: bool = False, log_view: bool = False,
+          live: bool = False, seen: bool = True):
+    """The case page. With `log_view` (a GET) the view is audited and, when `seen` (the
+    page is in front of the staff member), the messages it shows are marked read; `live`:
+    drawn again by static/live.js because a message came in."""
     runtime = request.app.state.runtime
     resident = session.get(Resident, case.resident_id)
     names = staff_names(session)
+    entries = conversation(session, case, names)
     if log_view:
-        audit(session, staff, "case.view", case.id)
+        audit(session, staff, "case.view", case.id, "live update" if live else None)
+        if seen:
+            mark_read(session, case, staff, max((e.id for e in entries), default=None))
         session.commit()
     person = {   # only what staff may see: never the LINE user ID
         "case_code": resident.case_code,
@@ -72,8 +80,9 @@ def _page(request: Request, session: Session, staff: StaffUser, case: Case, *,
                               .order_by(StaffUser.display_name, StaffUser.login)).all()
     return render(request, "case.html", {
         "case": case, "person": person, "names": names,
-        "entries": conversation(session, case, names),
+        "entries": entries,
         "waiting": waiting_seconds(case, runtime.hours, clock.now()),
+        "waiting_wall": wall_waiting_seconds(case, clock.now()),
         "notes": notes, "followups": followups, "canned": canned, "staff_list": staff_list,
         "windows": suggested_windows(runtime.directory, runtime.settings.municipality, case),
         "agencies": agency_names(runtime.directory, runtime.settings.municipality),
@@ -90,9 +99,11 @@ def _back(request: Request, case: Case, notice: str):
 
 @router.get("/admin/cases/{case_id}")
 def case_page(request: Request, case_id: RowId, notice: Optional[str] = None,
+              live: bool = False, seen: bool = True,
               staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
     case = _case(session, case_id)
-    return _page(request, session, staff, case, notice=NOTICES.get(notice or ""), log_view=True)
+    return _page(request, session, staff, case, notice=NOTICES.get(notice or ""), log_view=True,
+                 live=live, seen=seen)
 
 
 @router.post("/admin/cases/{case_id}/take")

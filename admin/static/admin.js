@@ -94,6 +94,8 @@
         .catch(function () { /* offline for a moment: try again next tick */ });
     }
     setInterval(refresh, interval);
+    // live.js: the server says the queue changed (server-sent events)
+    document.addEventListener("yorisoi:queue-changed", refresh);
 
     var dismiss = document.getElementById("alert-dismiss");
     if (dismiss) dismiss.addEventListener("click", function () {
