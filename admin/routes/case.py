@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from admin import labels
 from admin.case_data import agency_names, conversation, suggested_windows
+from admin.casework_data import casework_context
 from admin.queue_data import staff_names, waiting_seconds
 from admin.params import RowId, Version, row_id
 from admin.web import audit, db, redirect, render, require_staff
@@ -27,6 +28,7 @@ NOTICES = {
     "assigned": "担当者を変更しました。",
     "note": "メモを保存しました。",
     "status": "状態を変更しました。",
+    "consent": "本人同意を記録しました。",
 }
 CONFLICT = ("この相談は、あなたが画面を開いた後に他の職員（または相談者の新しいメッセージ）により"
             "更新されました。内容は保存していません。最新の状態を確認してから、もう一度操作してください。")
@@ -80,11 +82,19 @@ def _page(request: Request, session: Session, staff: StaffUser, case: Case, *,
         "confirm_reply": confirm_reply,
         "assignee_name": names.get(case.assignee_id) if case.assignee_id else None,
         "someone_else": case.assignee_id is not None and case.assignee_id != staff.id,
+        **casework_context(session, case, names),
     }, status_code=status_code)
 
 
-def _back(request: Request, case: Case, notice: str):
+# for the casework routes (admin/routes/casework.py)
+case_page_with, load_case = _page, _case
+
+
+def redirect_to_case(request: Request, case: Case, notice: str):
     return redirect(request, f"/admin/cases/{case.id}?notice={notice}#actions")
+
+
+_back = redirect_to_case
 
 
 @router.get("/admin/cases/{case_id}")
