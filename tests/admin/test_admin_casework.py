@@ -106,3 +106,64 @@ def test_bad_consent_input_is_a_400_with_the_reason_and_nothing_is_stored(servic
         assert session.exec(select(Consent)).all() == []
     assert audits(service, "consent.share") == []
     assert resident_of(service, case_id).share_consent is None
+
+
+# ---------------------------------------------------------------------------- 多機関協働
+def test_tamokan_flag_with_agencies_is_shown_audited_and_counted_in_the_statistics(service):
+    case_id, _, _ = make_case(service.engine, status="open")
+    client = logged_in(service)
+    client.get(f"/admin/cases/{case_id}")
+    response = client.post(f"/admin/cases/{case_id}/tamokan", {
+        "agencies": "射水市地域包括支援センター\r\n\r\n射水市社会福祉協議会\n 射水市社会福祉協議会 \n"})
+    assert response.status_code == 303 and "notice=tamokan" in response.headers["location"]
+    case = case_row(service.engine, case_id)
+    assert case.tamokan_at is not None
+    assert case.tamokan_agencies == ["射水市地域包括支援センター", "射水市社会福祉協議会"]
+    page = client.get(f"/admin/cases/{case_id}").text
+    assert 'id="tamokan-flag"' in page and "<li>射水市社会福祉協議会</li>" in page
+    entry = audits(service, "case.tamokan")[-1]
+    assert entry.case_id == case_id and entry.detail.startswith("set agencies=2")
+
+    stats = client.get("/admin/stats").text
+    assert 'id="kpi-tamokan-flagged">1<' in stats
+    assert "射水市地域包括支援センター: 1件" in stats
+    csv = client.get("/admin/stats.csv").text
+    assert "tamokan,,flagged,多機関協働（設定した相談）,1" in csv
+    assert "tamokan_agency,,agency,射水市社会福祉協議会,1" in csv
+
+    # updating the list keeps the date; clearing takes it out of the figures
+    since = case.tamokan_at
+    client.post(f"/admin/cases/{case_id}/tamokan", {"agencies": "射水市社会福祉協議会"})
+    case = case_row(service.engine, case_id)
+    assert case.tamokan_at == since and case.tamokan_agencies == ["射水市社会福祉協議会"]
+    client.post(f"/admin/cases/{case_id}/tamokan", {"action": "clear"})
+    case = case_row(service.engine, case_id)
+    assert case.tamokan_at is None and case.tamokan_agencies is None
+    assert 'id="kpi-tamokan-flagged">0<' in client.get("/admin/stats").text
+    assert [e.detail for e in audits(service, "case.tamokan")][-1] == "cleared"
+
+
+def test_tamokan_refuses_bad_agency_lists_and_closed_cases(service):
+    case_id, _, _ = make_case(service.engine, status="open")
+    closed_id, _, _ = make_case(service.engine, status="closed")
+    client = logged_in(service)
+    client.get(f"/admin/cases/{case_id}")
+    bad = [
+        ({"agencies": ""}, "1行に1つずつ"),
+        ({"agencies": " \n \n"}, "1行に1つずつ"),
+        ({"agencies": "\n".join(f"機関{i}" for i in range(11))}, "10件まで"),
+        ({"agencies": "あ" * 101}, "100文字まで"),
+        ({"agencies": "機関\x07名"}, "使えない文字"),
+        ({"agencies": "機関\u202e名"}, "使えない文字"),
+        ({"agencies": "x\n" * 1500}, "長すぎます"),
+        ({"action": "delete-all", "agencies": "機関"}, "操作が正しくありません"),
+    ]
+    for data, reason in bad:
+        response = client.post(f"/admin/cases/{case_id}/tamokan", data)
+        assert response.status_code == 400, data
+        assert reason in response.text, data
+    response = client.post(f"/admin/cases/{closed_id}/tamokan", {"agencies": "射水市社会福祉協議会"})
+    assert response.status_code == 400 and "対応中の相談" in response.text
+    assert case_row(service.engine, case_id).tamokan_at is None
+    assert case_row(service.engine, closed_id).tamokan_at is None
+    assert audits(service, "case.tamokan") == []
