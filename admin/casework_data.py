@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Optional
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from admin.casework import CONSENT_METHOD_LABELS
 from bot import clock, consent
-from bot.models import Case
+from bot.models import Case, CaseLabel, Label
 
 
 @dataclass
@@ -31,8 +31,21 @@ def consent_history(session: Session, resident_id: int,
             for row in consent.history(session, resident_id, "share")]
 
 
+def case_labels(session: Session, case_id: int) -> tuple[list[Label], list[Label]]:
+    """(the case's labels, the active ones it could get)."""
+    attached = session.exec(select(Label).join(CaseLabel, CaseLabel.label_id == Label.id)
+                            .where(CaseLabel.case_id == case_id).order_by(Label.name)).all()
+    have = {label.id for label in attached}
+    available = [label for label in session.exec(select(Label).where(Label.active == True)  # noqa: E712
+                                                 .order_by(Label.name)).all()
+                 if label.id not in have]
+    return list(attached), available
+
+
 def casework_context(session: Session, case: Case, names: dict[int, str]) -> dict:
     """The case page's extra context (merged into the page's own)."""
+    attached, available = case_labels(session, case.id)
     return {"consents": consent_history(session, case.resident_id, names),
             "consent_methods": CONSENT_METHOD_LABELS,
-            "now_local": clock.to_jst(clock.now()).strftime("%Y-%m-%dT%H:%M")}
+            "now_local": clock.to_jst(clock.now()).strftime("%Y-%m-%dT%H:%M"),
+            "case_labels": attached, "labels_available": available}
