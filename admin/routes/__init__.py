@@ -12,11 +12,11 @@ STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 
 def build_admin_router() -> APIRouter:
-    from admin.routes import (account, audit, auth, case, case_labels, casework, followups,
-                              queue, search, staff, stats)
+    from admin.routes import (account, audit, auth, canned, case, case_labels, casework,
+                              followups, queue, search, staff, stats)
     router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
     for module in (auth, account, queue, search, case, casework, case_labels, followups,
-                   stats, staff, audit):
+                   stats, staff, canned, audit):
         router.include_router(module.router)
     return router
 

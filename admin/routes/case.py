@@ -9,13 +9,14 @@ from sqlmodel import Session, select
 from admin import labels
 from admin.case_data import agency_names, conversation, suggested_windows
 from admin.casework_data import casework_context
+from admin.routes.canned import offered as offered_canned
 from admin.queue_data import staff_names, waiting_seconds
 from admin.params import RowId, Version, row_id
 from admin.web import audit, db, redirect, render, require_staff
 from bot import clock
 from bot.line import linemsg, staff_voice
 from bot.cases import CaseStatus, lifecycle
-from bot.models import CannedReply, Case, FollowUp, Note, Resident, StaffUser
+from bot.models import Case, FollowUp, Note, Resident, StaffUser
 from bot.line.outbox import enqueue
 
 router = APIRouter()
@@ -69,8 +70,7 @@ def _page(request: Request, session: Session, staff: StaffUser, case: Case, *,
     notes = session.exec(select(Note).where(Note.case_id == case.id).order_by(Note.id)).all()
     followups = session.exec(select(FollowUp).where(FollowUp.case_id == case.id)
                              .order_by(FollowUp.due_at)).all()
-    canned = session.exec(select(CannedReply).where(CannedReply.active == True)  # noqa: E712
-                          .order_by(CannedReply.title)).all()
+    canned = offered_canned(session, staff)
     staff_list = session.exec(select(StaffUser).where(StaffUser.disabled == False)  # noqa: E712
                               .order_by(StaffUser.display_name, StaffUser.login)).all()
     return render(request, "case.html", {
