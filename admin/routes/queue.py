@@ -5,11 +5,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
-from admin.params import Page, RefreshSeconds
+from admin.params import MAX_ROW_ID, Page, RefreshSeconds
 from admin.queue_filters import QueueFilter, QueueFilters, filter_choices
-from admin.queue_data import (MAX_PAGE_SIZE, PAGE_SIZE, TABS, queue_page, tab_counts,
-                              waiting_emergencies)
-from admin.web import db, render, require_staff, require_staff_api, secure
+from admin.queue_data import (MAX_PAGE_SIZE, PAGE_SIZE, TABS, queue_page, queue_rows,
+                              tab_counts, waiting_emergencies)
+from admin.web import db, redirect, render, require_staff, require_staff_api, secure
 from bot.models import StaffUser
 from bot.line.outbox import pushes_this_month
 
@@ -77,3 +77,14 @@ def queue_api(request: Request, filters: QueueFilters, tab: str = "waiting", pag
             "per_page": result.per_page,
             "cases": [row.as_json() for row in result.rows]}
     return secure(request, JSONResponse(body))
+
+
+@router.get("/admin/queue/next")
+def next_case(request: Request, after: int | None = Query(None, ge=1, le=MAX_ROW_ID),
+              staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
+    """The keyboard's "next case" from a case page: the first waiting case in queue order
+    other than the one just left; the queue when none is waiting."""
+    rows = queue_rows(session, staff, "waiting", request.app.state.runtime.hours, limit=2,
+                      last_messages=False)
+    target = next((row for row in rows if row.case_id != after), None)
+    return redirect(request, f"/admin/cases/{target.case_id}" if target else "/admin/queue")
