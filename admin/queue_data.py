@@ -14,7 +14,8 @@ from admin.unread import unread_counts, unread_first
 from bot import clock
 from bot.cases import STAFF_HELD, CaseStatus
 from bot.hours import BusinessHours
-from bot.models import Case, Message, Resident, StaffUser
+from bot.models import Case, CaseLabel, Label, Message, Resident, StaffUser
+from admin.queue_filters import QueueFilter
 
 TABS = {
     "waiting": "対応待ち",
@@ -22,6 +23,7 @@ TABS = {
     "open": "対応中（全員）",
     "pending": "返事待ち",
     "closed": "終了",
+    "all": "すべて",      # with the filters (admin/queue_filters.py): any case staff held
 }
 CLOSED_LIMIT = 200
 PAGE_SIZE = 50          # rows per page of a tab
@@ -48,6 +50,7 @@ class QueueRow:
     handoff_reasons: list[str] = field(default_factory=list)
     waiting_wall_seconds: Optional[float] = None   # the clock on the wall
     unread: int = 0                                # resident messages not yet seen
+    labels: list[str] = field(default_factory=list)
 
     @property
     def field_labels(self) -> list[tuple[str, str]]:
@@ -64,7 +67,7 @@ class QueueRow:
                 "waiting_seconds": _whole(self.waiting_seconds),
                 "waiting_wall_seconds": _whole(self.waiting_wall_seconds),
                 "unread": self.unread,
-                "assignee": self.assignee,
+                "assignee": self.assignee, "labels": self.labels,
                 "queued_at": self.queued_at.isoformat() if self.queued_at else None}
 
 
@@ -72,17 +75,21 @@ def _whole(seconds: Optional[float]) -> Optional[int]:
     return None if seconds is None else int(seconds)
 
 
-def _tab_filter(query, tab: str, staff: StaffUser):
+def _tab_filter(query, tab: str, staff: StaffUser, filters: Optional[QueueFilter] = None):
+    if filters is not None:
+        query = filters.apply(query, staff)
     if tab == "mine":
         return query.where(Case.status == CaseStatus.OPEN, Case.assignee_id == staff.id)
     if tab in ("waiting", "open", "pending", "closed"):
         return query.where(Case.status == CaseStatus(tab))
+    if tab == "all":
+        return query.where(Case.status.in_((*STAFF_HELD, CaseStatus.CLOSED)))
     raise ValueError(tab)
 
 
-def _tab_query(tab: str, staff: StaffUser):
+def _tab_query(tab: str, staff: StaffUser, filters: Optional[QueueFilter] = None):
     query = _tab_filter(select(Case, Resident.case_code)
-                        .join(Resident, Resident.id == Case.resident_id), tab, staff)
+                        .join(Resident, Resident.id == Case.resident_id), tab, staff, filters)
     if tab == "closed":
         return query.order_by(Case.closed_at.desc(), Case.id.desc())
     # Priority, then cases with unread resident messages (admin/unread.py), then longest
@@ -92,11 +99,13 @@ def _tab_query(tab: str, staff: StaffUser):
 
 
 def tab_total(session: Session, staff: StaffUser, tab: str,
-              counts: Optional[dict[str, int]] = None) -> int:
+              counts: Optional[dict[str, int]] = None,
+              filters: Optional[QueueFilter] = None) -> int:
     """How many rows the tab lists (the closed tab: at most CLOSED_LIMIT)."""
-    if counts is not None and tab in counts:
+    if counts is not None and tab in counts and not (filters and filters.active):
         return counts[tab]
-    total = session.exec(_tab_filter(select(func.count()).select_from(Case), tab, staff)).one()
+    total = session.exec(_tab_filter(select(func.count()).select_from(Case), tab, staff,
+                                     filters)).one()
     return min(total, CLOSED_LIMIT) if tab == "closed" else total
 
 
@@ -141,25 +150,27 @@ def wall_waiting_seconds(case: Case, now: datetime) -> Optional[float]:
 def queue_page(session: Session, staff: StaffUser, tab: str, hours: BusinessHours,
                page: int = 1, per_page: int = PAGE_SIZE,
                counts: Optional[dict[str, int]] = None,
-               last_messages: bool = True) -> QueuePage:
+               last_messages: bool = True,
+               filters: Optional[QueueFilter] = None) -> QueuePage:
     """One page of a tab: a COUNT (or the tab counts already made), one query for the page
     of cases, one for their last resident messages, one for staff names."""
     per_page = max(1, min(per_page, MAX_PAGE_SIZE))
-    total = tab_total(session, staff, tab, counts)
+    total = tab_total(session, staff, tab, counts, filters)
     pages = max(1, -(-total // per_page))
     page = max(1, min(page, pages))
     offset = (page - 1) * per_page
     limit = per_page if tab != "closed" else max(0, min(per_page, CLOSED_LIMIT - offset))
     rows = queue_rows(session, staff, tab, hours, limit=limit, offset=offset,
-                      last_messages=last_messages)
+                      last_messages=last_messages, filters=filters)
     return QueuePage(rows=rows, total=total, page=page, pages=pages, per_page=per_page)
 
 
 def queue_rows(session: Session, staff: StaffUser, tab: str, hours: BusinessHours,
                limit: Optional[int] = None, offset: int = 0,
-               last_messages: bool = True) -> list[QueueRow]:
+               last_messages: bool = True,
+               filters: Optional[QueueFilter] = None) -> list[QueueRow]:
     now = clock.now()
-    query = _tab_query(tab, staff)
+    query = _tab_query(tab, staff, filters)
     if tab == "closed":
         limit = CLOSED_LIMIT - offset if limit is None else min(limit, CLOSED_LIMIT - offset)
         if limit <= 0:
@@ -173,6 +184,7 @@ def queue_rows(session: Session, staff: StaffUser, tab: str, hours: BusinessHour
     names = staff_names(session) if results else {}
     last = last_resident_messages(session, case_ids) if last_messages else {}
     unread = unread_counts(session, case_ids)
+    case_labels = labels_of(session, case_ids)
     rows = []
     for case, code in results:
         message = last.get(case.id)
@@ -188,8 +200,22 @@ def queue_rows(session: Session, staff: StaffUser, tab: str, hours: BusinessHour
             last_message=text, last_message_at=message.created_at if message else None,
             handoff_reasons=list(case.handoff_reasons or []),
             waiting_wall_seconds=wall_waiting_seconds(case, now),
-            unread=unread.get(case.id, 0)))
+            unread=unread.get(case.id, 0),
+            labels=case_labels.get(case.id, [])))
     return rows
+
+
+def labels_of(session: Session, case_ids: list[int]) -> dict[int, list[str]]:
+    """Each case's label names, in one query."""
+    if not case_ids:
+        return {}
+    found: dict[int, list[str]] = {}
+    for case_id, name in session.exec(select(CaseLabel.case_id, Label.name)
+                                      .join(Label, Label.id == CaseLabel.label_id)
+                                      .where(CaseLabel.case_id.in_(case_ids))
+                                      .order_by(Label.name)).all():
+        found.setdefault(case_id, []).append(name)
+    return found
 
 
 @dataclass

@@ -68,7 +68,9 @@ class Stats:
     first_response_median: Optional[float] = None                        # business seconds
     first_response_p90: Optional[float] = None
     referrals: Counter = field(default_factory=Counter)                  # agency -> cases
-    tamokan: int = 0
+    tamokan: int = 0                                                     # closed as 多機関協働へ
+    tamokan_flagged: int = 0          # cases flagged 多機関協働 during the period
+    tamokan_agencies: Counter = field(default_factory=Counter)           # agency -> those cases
     close_reasons: Counter = field(default_factory=Counter)
     patterns: Counter = field(default_factory=Counter)
     followups_sent: int = 0
@@ -119,6 +121,11 @@ def compute(session: Session, hours: BusinessHours, first: str, last: str) -> St
     stats.followups_answered = sum(1 for f in followups if f.answered_at is not None)
     stats.deletions = len(session.exec(select(DeletionRecord.id).where(
         DeletionRecord.at >= start, DeletionRecord.at < end)).all())
+    flagged = session.exec(select(Case.tamokan_agencies).where(
+        Case.tamokan_at >= start, Case.tamokan_at < end)).all()
+    stats.tamokan_flagged = len(flagged)
+    for agencies in flagged:
+        stats.tamokan_agencies.update(agencies or [])
     return stats
 
 
@@ -144,6 +151,9 @@ def to_csv(stats: Stats) -> str:
     for agency, value in sorted(stats.referrals.items()):
         writer.writerow(["referral", "", "agency", _cell(agency), value])
     writer.writerow(["tamokan", "", "tamokan", "多機関協働へ", stats.tamokan])
+    writer.writerow(["tamokan", "", "flagged", "多機関協働（設定した相談）", stats.tamokan_flagged])
+    for agency, value in sorted(stats.tamokan_agencies.items()):
+        writer.writerow(["tamokan_agency", "", "agency", _cell(agency), value])
     for key, value in sorted(stats.close_reasons.items()):
         writer.writerow(["close_reason", "", key, labels.CLOSE_REASON_LABELS.get(key, key), value])
     for key, value in sorted(stats.patterns.items()):

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.cases import STAFF_HELD, lifecycle
+from bot.consent import record_consent
 from bot.erasure import erase_case_texts, unlink_events
 from bot.flows import actions as act
 from bot.models import (
@@ -145,11 +146,8 @@ class EffectRunner:
             setattr(self.resident, key, value)
 
     def _record_consent(self, action: act.RecordConsent) -> None:
-        now = clock.now()
-        self.session.add(Consent(resident_id=self._resident_id(), kind=action.kind,
-                                 granted=action.granted, at=now))
-        setattr(self.resident, f"{action.kind}_consent", action.granted)
-        setattr(self.resident, f"{action.kind}_consent_at", now)
+        self._resident_id()
+        record_consent(self.session, self.resident, action.kind, action.granted)
         if action.kind == "terms" and action.granted:
             self.resident.deleted_at = None     # a fresh start after an earlier deletion
 

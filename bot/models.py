@@ -56,12 +56,17 @@ class ConversationState(SQLModel, table=True):
 
 
 class Consent(SQLModel, table=True):
-    """History of consent answers (the Resident row caches the latest)."""
+    """History of consent answers (the Resident row caches the latest, bot.consent)."""
     id: Optional[int] = Field(default=None, primary_key=True)
     resident_id: int = Field(foreign_key="resident.id", index=True)
     kind: str = Field(max_length=16)             # terms / share
-    granted: bool
-    at: datetime = Field(default_factory=clock.now)
+    granted: bool                                # False: refused, or withdrawn
+    at: datetime = Field(default_factory=clock.now)   # when the resident gave (or withdrew) it
+    # How: line (answered in the chat), phone / in_person (recorded by a staff member).
+    method: str = Field(default="line", max_length=16)
+    staff_id: Optional[int] = Field(default=None, foreign_key="staffuser.id")
+    case_id: Optional[int] = Field(default=None, foreign_key="case.id")
+    recorded_at: Optional[datetime] = None       # when staff wrote it down (None: by the bot)
 
 
 class InboundEvent(SQLModel, table=True):
@@ -110,6 +115,10 @@ class Case(SQLModel, table=True):
     # The read mark (admin/unread.py): the newest message on the case when the person
     # responsible (the assignee; anyone while unassigned) last had the case page open.
     read_message_id: Optional[int] = None
+    # 多機関協働 (admin/casework.py): since when the case is worked with other agencies, and
+    # which (names as staff typed them); None when not flagged.
+    tamokan_at: Optional[datetime] = None
+    tamokan_agencies: Optional[list] = json_column()
 
 
 class Message(SQLModel, table=True):
@@ -231,6 +240,23 @@ class CannedReply(SQLModel, table=True):
     title: str = Field(max_length=100)
     text: str = Field(sa_column=Column(Text, nullable=False))
     active: bool = True
+    owner_id: Optional[int] = Field(default=None, foreign_key="staffuser.id", index=True)  # None: shared
+    shortcut: Optional[str] = Field(default=None, max_length=32)   # typed after "/" in the reply box
+
+
+class Label(SQLModel, table=True):
+    """A label staff attach to cases; the set is managed by admins."""
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=40)
+    active: bool = True
+    created_at: datetime = Field(default_factory=clock.now)
+
+
+class CaseLabel(SQLModel, table=True):
+    case_id: int = Field(foreign_key="case.id", primary_key=True)
+    label_id: int = Field(foreign_key="label.id", primary_key=True, index=True)
+    staff_id: Optional[int] = Field(default=None, foreign_key="staffuser.id")
+    at: datetime = Field(default_factory=clock.now)
 
 
 class FollowUp(SQLModel, table=True):

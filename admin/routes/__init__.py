@@ -12,10 +12,11 @@ STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 
 def build_admin_router() -> APIRouter:
-    from admin.routes import (account, audit, auth, case, corrections, followups, live, queue,
-                               staff, stats, windows)
+    from admin.routes import (account, audit, auth, canned, case, case_labels, casework,
+                              corrections, followups, live, queue, search, staff, stats, windows)
     router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-    for module in (auth, account, queue, case, corrections, followups, stats, staff, windows, audit, live):
+    for module in (auth, account, queue, search, case, casework, case_labels, corrections, followups,
+                   stats, staff, windows, canned, audit, live):
         router.include_router(module.router)
     return router
 

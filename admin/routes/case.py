@@ -8,14 +8,16 @@ from sqlmodel import Session, select
 
 from admin import labels
 from admin.case_data import agency_names, conversation, suggested_windows
+from admin.casework_data import casework_context
 from admin.queue_data import staff_names, waiting_seconds, wall_waiting_seconds
+from admin.routes.canned import offered as offered_canned
 from admin.unread import mark_read
 from admin.params import RowId, Version, row_id
 from admin.web import audit, db, redirect, render, require_staff
 from bot import clock
 from bot.line import linemsg, staff_voice
 from bot.cases import CaseStatus, lifecycle
-from bot.models import CannedReply, Case, FollowUp, Note, Resident, StaffUser
+from bot.models import Case, FollowUp, Note, Resident, StaffUser
 from bot.line.outbox import enqueue
 
 router = APIRouter()
@@ -29,6 +31,9 @@ NOTICES = {
     "note": "メモを保存しました。",
     "status": "状態を変更しました。",
     "corrected": "分類の修正を保存しました。",
+    "consent": "本人同意を記録しました。",
+    "tamokan": "多機関協働の設定を保存しました。",
+    "labels": "ラベルを変更しました。",
 }
 CONFLICT = ("この相談は、あなたが画面を開いた後に他の職員（または相談者の新しいメッセージ）により"
             "更新されました。内容は保存していません。最新の状態を確認してから、もう一度操作してください。")
@@ -74,8 +79,7 @@ def _page(request: Request, session: Session, staff: StaffUser, case: Case, *,
     notes = session.exec(select(Note).where(Note.case_id == case.id).order_by(Note.id)).all()
     followups = session.exec(select(FollowUp).where(FollowUp.case_id == case.id)
                              .order_by(FollowUp.due_at)).all()
-    canned = session.exec(select(CannedReply).where(CannedReply.active == True)  # noqa: E712
-                          .order_by(CannedReply.title)).all()
+    canned = offered_canned(session, staff)
     staff_list = session.exec(select(StaffUser).where(StaffUser.disabled == False)  # noqa: E712
                               .order_by(StaffUser.display_name, StaffUser.login)).all()
     return render(request, "case.html", {
@@ -90,11 +94,19 @@ def _page(request: Request, session: Session, staff: StaffUser, case: Case, *,
         "confirm_reply": confirm_reply,
         "assignee_name": names.get(case.assignee_id) if case.assignee_id else None,
         "someone_else": case.assignee_id is not None and case.assignee_id != staff.id,
+        **casework_context(session, case, names),
     }, status_code=status_code)
 
 
-def _back(request: Request, case: Case, notice: str):
+# for the casework routes (admin/routes/casework.py)
+case_page_with, load_case = _page, _case
+
+
+def redirect_to_case(request: Request, case: Case, notice: str):
     return redirect(request, f"/admin/cases/{case.id}?notice={notice}#actions")
+
+
+_back = redirect_to_case
 
 
 @router.get("/admin/cases/{case_id}")

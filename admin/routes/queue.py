@@ -5,10 +5,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
-from admin.params import Page, RefreshSeconds
-from admin.queue_data import (MAX_PAGE_SIZE, PAGE_SIZE, TABS, queue_page, tab_counts,
-                              waiting_emergencies)
-from admin.web import db, render, require_staff, require_staff_api, secure
+from admin.params import MAX_ROW_ID, Page, RefreshSeconds
+from admin.queue_filters import QueueFilter, QueueFilters, filter_choices
+from admin.queue_data import (MAX_PAGE_SIZE, PAGE_SIZE, TABS, queue_page, queue_rows,
+                              tab_counts, waiting_emergencies)
+from admin.web import db, redirect, render, require_staff, require_staff_api, secure
 from bot.models import StaffUser
 from bot.line.outbox import pushes_this_month
 
@@ -27,12 +28,13 @@ def _refresh_ms(refresh: float | None) -> int:
 
 
 def _queue_context(request: Request, session: Session, staff: StaffUser, tab: str,
-                   page: int) -> dict:
+                   page: int, filters: QueueFilter) -> dict:
     runtime = request.app.state.runtime
     counts = tab_counts(session, staff)
-    result = queue_page(session, staff, tab, runtime.hours, page=page, counts=counts)
+    result = queue_page(session, staff, tab, runtime.hours, page=page, counts=counts,
+                        filters=filters)
     return {
-        "tab": tab, "tabs": TABS,
+        "tab": tab, "tabs": TABS, "filters": filters, "kept": filters.query_string(),
         "rows": result.rows, "paging": result,
         "counts": counts,
         "emergencies": waiting_emergencies(session),
@@ -42,30 +44,32 @@ def _queue_context(request: Request, session: Session, staff: StaffUser, tab: st
 
 
 @router.get("/admin/queue")
-def queue_view(request: Request, tab: str = "waiting", page: Page = 1,
+def queue_view(request: Request, filters: QueueFilters, tab: str = "waiting", page: Page = 1,
                refresh: RefreshSeconds = None,
                staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
-    context = _queue_context(request, session, staff, _tab(tab), page)
+    context = _queue_context(request, session, staff, _tab(tab), page, filters)
     context["refresh_ms"] = _refresh_ms(refresh)
+    context["choices"] = filter_choices(session)
     return render(request, "queue.html", context)
 
 
 @router.get("/admin/queue/fragment")
-def queue_fragment(request: Request, tab: str = "waiting", page: Page = 1,
+def queue_fragment(request: Request, filters: QueueFilters, tab: str = "waiting",
+                   page: Page = 1,
                    staff: StaffUser = Depends(require_staff_api), session: Session = Depends(db)):
     """The part of the queue page that refreshes itself (rows, counts, alert data)."""
     return render(request, "_queue_body.html",
-                  _queue_context(request, session, staff, _tab(tab), page))
+                  _queue_context(request, session, staff, _tab(tab), page, filters))
 
 
 @router.get("/admin/api/queue")
-def queue_api(request: Request, tab: str = "waiting", page: Page = 1,
+def queue_api(request: Request, filters: QueueFilters, tab: str = "waiting", page: Page = 1,
               per_page: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
               staff: StaffUser = Depends(require_staff_api), session: Session = Depends(db)):
     """One page of a tab (`page`, `per_page` ≤ 200); `total` and `pages` tell what is left."""
     runtime = request.app.state.runtime
     result = queue_page(session, staff, _tab(tab), runtime.hours, page=page,
-                        per_page=per_page, last_messages=False)
+                        per_page=per_page, last_messages=False, filters=filters)
     body = {"tab": tab, "staff": staff.display_name or staff.login,
             "push_count": pushes_this_month(session),
             "push_quota": runtime.settings.push_quota_per_month,
@@ -73,3 +77,14 @@ def queue_api(request: Request, tab: str = "waiting", page: Page = 1,
             "per_page": result.per_page,
             "cases": [row.as_json() for row in result.rows]}
     return secure(request, JSONResponse(body))
+
+
+@router.get("/admin/queue/next")
+def next_case(request: Request, after: int | None = Query(None, ge=1, le=MAX_ROW_ID),
+              staff: StaffUser = Depends(require_staff), session: Session = Depends(db)):
+    """The keyboard's "next case" from a case page: the first waiting case in queue order
+    other than the one just left; the queue when none is waiting."""
+    rows = queue_rows(session, staff, "waiting", request.app.state.runtime.hours, limit=2,
+                      last_messages=False)
+    target = next((row for row in rows if row.case_id != after), None)
+    return redirect(request, f"/admin/cases/{target.case_id}" if target else "/admin/queue")

@@ -1,4 +1,4 @@
-"""Staff accounts and canned replies (admins only)."""
+"""Staff accounts (admins only)."""
 from __future__ import annotations
 
 import re
@@ -11,8 +11,8 @@ from admin.security import check_password_strength, hash_password
 from admin.params import RowId
 from admin.session import drop_other_sessions
 from admin.totp import remove_second_factor
-from admin.web import audit, db, redirect, render, require_admin
-from bot.models import CannedReply, StaffUser
+from admin.web import audit, db, render, require_admin
+from bot.models import StaffUser
 
 router = APIRouter()
 LOGIN_RE = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
@@ -136,32 +136,3 @@ def reset_second_factor(request: Request, staff_id: RowId,
     return _staff_page(request, session,
                        notice=f"{account.login} の二段階認証を解除しました。次のログインで設定し直します。")
 
-
-# ------------------------------------------------------------------------- canned replies
-@router.get("/admin/canned")
-def canned_page(request: Request, admin: StaffUser = Depends(require_admin),
-                session: Session = Depends(db)):
-    replies = session.exec(select(CannedReply).order_by(CannedReply.active.desc(),
-                                                        CannedReply.title)).all()
-    return render(request, "canned.html", {"replies": replies})
-
-
-@router.post("/admin/canned")
-def save_canned(request: Request, title: str = Form(""), text: str = Form(""),
-                reply_id: str = Form(""), active: str = Form("yes"),
-                admin: StaffUser = Depends(require_admin), session: Session = Depends(db)):
-    title, text = title.strip()[:100], text.strip()
-    if not title or not text or len(text) > 5000:
-        replies = session.exec(select(CannedReply).order_by(CannedReply.title)).all()
-        return render(request, "canned.html", {"replies": replies,
-                                               "error": "題名と本文（5000文字まで）を入れてください。"},
-                      status_code=400)
-    reply = session.get(CannedReply, int(reply_id)) if reply_id.isdigit() else None
-    if reply is None:
-        reply = CannedReply(title=title, text=text)
-    reply.title, reply.text, reply.active = title, text, active == "yes"
-    session.add(reply)
-    session.flush()
-    audit(session, admin, "canned.save", detail=f"id={reply.id}")
-    session.commit()
-    return redirect(request, "/admin/canned")

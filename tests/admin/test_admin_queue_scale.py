@@ -124,4 +124,6 @@ def test_queries_per_request_do_not_grow_with_the_queue(service):
     bulk_cases(service.engine, CASES - 5)
     large = {path: count(path) for path in paths}
     assert small == large
-    assert all(n <= 12 for n in large.values()), large
+    # the page also draws the filter form: its labels, areas and staff (three statements)
+    budget = {"/admin/queue?tab=waiting": 15}
+    assert all(n <= budget.get(path, 12) for path, n in large.items()), large

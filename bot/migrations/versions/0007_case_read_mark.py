@@ -1,7 +1,7 @@
 """case read mark
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0006
 Create Date: 2026-11-29
 
 Case.read_message_id: the newest message on the case when the person responsible last
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision = '0007'
-down_revision = '0003'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

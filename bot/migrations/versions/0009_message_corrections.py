@@ -1,7 +1,7 @@
 """message corrections
 
 Revision ID: 0009
-Revises: 0003
+Revises: 0008
 Create Date: 2026-11-29
 
 MessageCorrection: staff's fields and risk for a resident message, with the tagger's own
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = '0009'
-down_revision = '0003'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
