@@ -65,7 +65,8 @@ class Consent(SQLModel, table=True):
 
 class InboundEvent(SQLModel, table=True):
     __table_args__ = (Index("ix_inbound_pending", "status", "id"),
-                      Index("ix_inbound_claim", "status", "triage_rank", "id"))
+                      Index("ix_inbound_claim", "status", "triage_rank", "id"),
+                      Index("ix_inbound_resident_pending", "line_user_id", "status", "id"))
     id: Optional[int] = Field(default=None, primary_key=True)
     webhook_event_id: str = Field(unique=True, max_length=64)
     event_type: str = Field(max_length=32)

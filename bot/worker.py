@@ -140,6 +140,7 @@ class EventWorker:
     @staticmethod
     def _finish_event(session: Session, event: InboundEvent, status: str) -> None:
         event.status = status
+        event.claimed_by = WORKER_ID            # which process did it (SQLite set it at the claim)
         event.processed_at = clock.now()
         event.payload = _scrubbed(event.payload)
         session.add(event)

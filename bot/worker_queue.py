@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Callable, Optional
 
-from sqlalchemy import exists, update
+from sqlalchemy import bindparam, exists, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -36,23 +36,33 @@ READ_AT_ONCE = 200           # messages read per pass (≈ 0.1 s of tagging)
 RiskOf = Callable[[str], str]
 
 
-def claim_next(session: Session, claimed_by: str) -> Optional[InboundEvent]:
-    """The next event to process, held by this transaction until it commits."""
+def _next_event_query():
     candidate = aliased(InboundEvent)
     earlier = aliased(InboundEvent)
     waits_for_earlier = exists().where(
         earlier.line_user_id == candidate.line_user_id, earlier.status == "pending",
         earlier.id < candidate.id)
-    next_one = (select(candidate).where(candidate.status == "pending", ~waits_for_earlier)
-                .order_by(candidate.triage_rank, candidate.id).limit(1))
+    query = (select(candidate).where(candidate.status == "pending", ~waits_for_earlier)
+             .order_by(candidate.triage_rank, candidate.id).limit(1))
+    return query, candidate
+
+
+# Built once: constructing these statements costs more than running them.
+_NEXT, _CANDIDATE = _next_event_query()
+_CLAIM_POSTGRES = _NEXT.with_for_update(skip_locked=True, of=_CANDIDATE)
+_CLAIM_SQLITE = (update(InboundEvent)
+                 .where(col(InboundEvent.id) == _NEXT.with_only_columns(_CANDIDATE.id)
+                        .scalar_subquery(), col(InboundEvent.status) == "pending")
+                 .values(claimed_by=bindparam("by"), claimed_at=bindparam("at"))
+                 .returning(InboundEvent))
+
+
+def claim_next(session: Session, claimed_by: str) -> Optional[InboundEvent]:
+    """The next event to process, held by this transaction until it commits."""
     if is_postgres(session.get_bind()):         # type: ignore[arg-type]
-        return session.exec(next_one.with_for_update(skip_locked=True, of=candidate)).first()
-    next_id = next_one.with_only_columns(candidate.id).scalar_subquery()
-    taken = session.exec(update(InboundEvent).where(  # type: ignore[call-overload]
-        col(InboundEvent.id) == next_id, col(InboundEvent.status) == "pending")
-        .values(claimed_by=claimed_by, claimed_at=clock.now())
-        .returning(col(InboundEvent.id))).first()
-    return session.get(InboundEvent, taken[0]) if taken else None
+        return session.exec(_CLAIM_POSTGRES).first()
+    taken = session.execute(_CLAIM_SQLITE, {"by": claimed_by, "at": clock.now()})
+    return taken.scalars().first()
 
 
 def behind(engine: Engine) -> bool:

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from bot import clock
 from bot.db import with_db_retry, write_gate
 from bot.models import InboundEvent
+from bot.wake import announce
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1_000_000     # LINE's webhooks are small; refuse anything huge early
@@ -108,4 +109,5 @@ def store_events(engine: Engine, events: list[dict[str, Any]]) -> None:
         index_elements=["webhook_event_id"])
     with write_gate(engine).urgent(), Session(engine) as session:
         session.exec(statement)
+        announce(session)                      # workers in other processes (PostgreSQL)
         session.commit()
