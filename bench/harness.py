@@ -209,7 +209,8 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
 
 
 async def _open_loop(host: str, port: int, requests: Sequence[Request], rate: float,
-                     start_wall: float, max_connections: int) -> LoadResult:
+                     start_wall: float, max_connections: int,
+                     offsets: Optional[Sequence[float]] = None) -> LoadResult:
     loop = asyncio.get_running_loop()
     start_mono = loop.time() + (start_wall - time.time())
     idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
@@ -250,9 +251,10 @@ async def _open_loop(host: str, port: int, requests: Sequence[Request], rate: fl
     for _ in range(min(8, max_connections)):
         idle.append(await asyncio.open_connection(host, port))
     raws = [_raw(r, f"{host}:{port}") for r in requests]
+    offsets = offsets or [index / rate for index in range(len(raws))]
     tasks = []
     for index, raw in enumerate(raws):
-        due = start_mono + index / rate
+        due = start_mono + offsets[index]
         delay = due - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
@@ -261,15 +263,16 @@ async def _open_loop(host: str, port: int, requests: Sequence[Request], rate: fl
     duration = loop.time() - start_mono
     for _, writer in idle:
         writer.close()
-    scheduled = [start_wall + index / rate for index in range(len(raws))]
+    scheduled = [start_wall + offset for offset in offsets]
     return LoadResult(latencies, statuses, errors, len(raws), duration, scheduled)
 
 
 def open_loop(url: str, requests: Sequence[Request], rate: float, start_wall: float,
-              max_connections: int = 512) -> LoadResult:
+              max_connections: int = 512,
+              offsets: Optional[Sequence[float]] = None) -> LoadResult:
     """Send `requests` at `rate` per second from `start_wall` (time.time()), whether or not
     earlier ones were answered; latency counts from the scheduled time (no coordinated
-    omission)."""
+    omission). `offsets` (seconds after the start, one per request) replaces the rate."""
     parsed = httpx.URL(url)
     try:
         import uvloop
@@ -277,7 +280,7 @@ def open_loop(url: str, requests: Sequence[Request], rate: float, start_wall: fl
     except ImportError:
         runner = asyncio.run
     return runner(_open_loop(parsed.host, parsed.port, requests, rate, start_wall,
-                             max_connections))
+                             max_connections, offsets))
 
 
 # ---- numbers and tables -----------------------------------------------------------------

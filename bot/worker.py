@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 from datetime import timedelta
 from typing import Callable, Optional
 
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 ANSWERED_EVENT_TYPES = {"message", "postback", "follow", "unfollow"}
 CONTEXT_MESSAGES = 4                   # earlier messages the tagger may read:
 CONTEXT_WINDOW = timedelta(minutes=30)  # a thought split over messages, not last week's
-RANK_EVERY = 20                        # events between two looks at whether we are behind
+RANK_CHECK_EVERY_S = 0.25              # how often the worker looks whether it is behind
 
 ContextFactory = Callable[[], FlowContext]
 AlertHook = Callable[[int, str], None]
@@ -53,6 +54,7 @@ class EventWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
+        self._next_rank_check = 0.0
 
     # Thread control ---------------------------------------------------------------------
     def start(self) -> None:
@@ -86,7 +88,8 @@ class EventWorker:
         handled = 0
         gate = write_gate(self.engine)
         while handled < limit and not self._stop.is_set():
-            if handled % RANK_EVERY == 0:
+            if time.monotonic() >= self._next_rank_check:
+                self._next_rank_check = time.monotonic() + RANK_CHECK_EVERY_S
                 self._rank_if_behind()
             gate.wait_turn()              # a webhook insert waiting for SQLite goes first
             outcome = with_db_retry(self._process_next)
@@ -109,7 +112,7 @@ class EventWorker:
             if worker_queue.behind(self.engine):
                 analyze = self.make_context().analyze
                 if analyze is not None:
-                    worker_queue.rank_unread(self.engine, lambda text: analyze(text).risk)
+                    worker_queue.rank_backlog(self.engine, lambda text: analyze(text).risk)
         except OperationalError:
             log.warning("could not rank the backlog; events go in arrival order")
 

@@ -16,6 +16,7 @@ Not behind, nothing is read twice: everything is rank 3 and goes oldest first.
 """
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any, Callable, Optional
 
@@ -31,7 +32,7 @@ from bot.models import InboundEvent
 RANK_OF_RISK = {"emergency": 0, "high": 1}
 RANK_READ, RANK_UNREAD = 2, 3
 BEHIND_AFTER = timedelta(seconds=1)
-READ_AT_ONCE = 200           # messages read per pass (≈ 0.1 s of tagging)
+READ_AT_ONCE = 200           # messages read per statement pair (≈ 0.1 s of tagging)
 
 RiskOf = Callable[[str], str]
 
@@ -70,6 +71,18 @@ def behind(engine: Engine) -> bool:
         oldest = session.exec(select(InboundEvent.received_at).where(
             InboundEvent.status == "pending").order_by(col(InboundEvent.id)).limit(1)).first()
     return oldest is not None and clock.now() - clock.as_utc(oldest) > BEHIND_AFTER
+
+
+def rank_backlog(engine: Engine, risk_of: RiskOf, budget_s: float = 1.0) -> int:
+    """Read unread pending events, oldest first, until none is left or `budget_s` is spent
+    (the next look goes on from there); returns how many were read."""
+    started, read = time.monotonic(), 0
+    while time.monotonic() - started < budget_s:
+        done = rank_unread(engine, risk_of)
+        read += done
+        if done < READ_AT_ONCE:
+            break
+    return read
 
 
 def rank_unread(engine: Engine, risk_of: RiskOf) -> int:
