@@ -102,7 +102,26 @@ def capacity(kind: str, workers: int, rates: list[float], seconds: float) -> tup
     text += (f"\ncapacity {summary['capacity']:g} messages/s; throughput at saturation "
              f"{summary['throughput'] or float('nan'):.0f}/s; largest RSS "
              f"{summary['rss']:.0f} MB ({', '.join(f'{k} {v:.0f}' for k, v in rss.items())})")
+    summary["text"] = text
     return text, summary
+
+
+def scaling_table(found: dict[str, dict]) -> str:
+    """Capacity and saturated throughput per layout, per core and against one worker."""
+    import os
+    one = (found.get("pg1") or {}).get("throughput")
+    rows = []
+    for summary in found.values():
+        throughput = summary["throughput"]
+        rows.append([summary["layout"], f"{summary['capacity']:g}",
+                     f"{throughput:.0f}" if throughput else "-",
+                     f"{(throughput or 0) / (os.cpu_count() or 1):.0f}",
+                     f"{throughput / one:.2f}" if throughput and one and "PostgreSQL" in
+                     summary["layout"] else "", f"{summary['rss']:.0f}"])
+    return table(["layout", "capacity /s", "saturated /s", "per core /s", "vs 1 worker",
+                  "max RSS MB"], rows,
+                 "Capacity summary (capacity: highest rate with p95 <= 300 ms; per core: "
+                 "saturated throughput / logical cores of this machine)")
 
 
 def ack(rate: float, seconds: float, workers: int, kind: str = "postgres") -> tuple[str, dict]:
