@@ -11,7 +11,9 @@ capacity: each rate for `seconds`, fresh consented residents sending one consult
 each (the full path: tagging, directory, Flex carousel, reply); a message's latency runs
 from its scheduled POST to the emulator accepting its reply. The capacity is the highest
 rate whose p95 stays <= 300 ms with every message answered; the search stops at the first
-rate that fails, whose completed messages per second are the throughput at saturation.
+rate that fails. Then 5x the capacity (at least 100/s) for the same time: the messages
+answered per second from the first POST to the last reply are the throughput at
+saturation (the figure the scaling ratio compares).
 
 ack: POST /callback on a web process and the bare endpoint (bench/bare_main.py: HMAC +
 one INSERT into the same table) at the same rate, at the same time, while worker
@@ -35,6 +37,7 @@ from harness import ms, open_loop, percentile, table
 from end_to_end import CONSULTATIONS
 
 P95_TARGET_S = 0.300
+SATURATE_MIN = 100           # messages/s offered to measure the throughput at saturation
 LEAD_S = 2.0
 EMERGENCIES = ["もう死にたい。今から薬を全部飲みます", "今から橋から飛び降ります",
                "夫に包丁を向けられて、今も家にいて怖いです", "死にたい。ロープを用意しました"]
@@ -84,11 +87,16 @@ def capacity(kind: str, workers: int, rates: list[float], seconds: float) -> tup
             rows.append([f"{rate:g}/s", f"{step['answered']}/{step['n']}", ms(step["p50"]),
                          ms(step["p95"]), ms(step["p99"]), ms(step["ack_p99"]),
                          f"{step['throughput']:.0f}", "yes" if ok else "no"])
+            running.wait_drained()
             if not ok:
-                saturated = step
                 break
             passed = step
-            running.wait_drained()
+        # saturated: far more than it can take, for the same time; done/s = its throughput
+        rate = max(SATURATE_MIN, 5 * (passed["rate"] if passed else 0))
+        saturated = _step(running, url, rate, seconds)
+        rows.append([f"{rate:g}/s (saturate)", f"{saturated['answered']}/{saturated['n']}",
+                     ms(saturated["p50"]), ms(saturated["p95"]), ms(saturated["p99"]),
+                     ms(saturated["ack_p99"]), f"{saturated['throughput']:.1f}", ""])
         rss = running.rss_mb()
     layout = ("SQLite, one process (web + worker)" if kind == "sqlite"
               else f"PostgreSQL, 1 web + {workers} worker process{'es' if workers > 1 else ''}")

@@ -12,8 +12,7 @@ import threading
 from typing import Callable, Optional
 
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlalchemy.engine import Connection, Engine
 
 from bot.db import is_postgres
 
@@ -22,10 +21,10 @@ CHANNEL = "inbound_event"
 _ANNOUNCE = text(f"SELECT pg_notify('{CHANNEL}', '')")
 
 
-def announce(session: Session) -> None:
+def announce(connection: Connection) -> None:
     """Inside the transaction that stores events: listeners hear it when it commits."""
-    if is_postgres(session.get_bind()):          # type: ignore[arg-type]
-        session.exec(_ANNOUNCE)                   # type: ignore[call-overload]
+    if connection.dialect.name == "postgresql":
+        connection.execute(_ANNOUNCE)
 
 
 class Listener:
