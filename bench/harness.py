@@ -56,6 +56,27 @@ def database_url(kind: str) -> Iterator[str]:
         admin.dispose()
 
 
+# 射水市役所 (the bench residents told the bot where they are)
+AREA_LAT, AREA_LNG = 36.7306, 137.0755
+
+
+def add_consented_residents(engine, users: Sequence[str]) -> None:
+    """Residents who consented and are in the consultation step, near the city hall."""
+    from sqlmodel import Session
+
+    from bot import clock
+    from bot.models import ConversationState, Resident
+    now = clock.now()
+    with Session(engine) as session:
+        for user in users:
+            row = Resident(line_user_id=user, terms_consent=True, terms_consent_at=now,
+                           intake_relation="self", area_lat=AREA_LAT, area_lng=AREA_LNG)
+            session.add(row)
+            session.flush()
+            session.add(ConversationState(resident_id=row.id, step="consult", data={}))
+        session.commit()
+
+
 # ---- the service under test -------------------------------------------------------------
 
 class BenchService(ServiceProcess):
@@ -104,6 +125,45 @@ class BenchService(ServiceProcess):
         raise TimeoutError("the worker did not drain its backlog")
 
 
+class EmulatorProcess(ServiceProcess):
+    """The LINE platform as its own process (bench/emulator_main.py), so what it costs is
+    never charged to the service; `.tokens`, `.sent`, `.count` reach its control routes."""
+
+    def __init__(self, log_path: Optional[Path] = None):
+        self.secret, self.token = secrets.token_hex(16), secrets.token_urlsafe(24)
+        port = free_port()
+        super().__init__(port=port, log_path=log_path, name="LINE emulator",
+                         command=[sys.executable, str(ROOT / "bench" / "emulator_main.py"),
+                                  "--port", str(port), "--secret", self.secret,
+                                  "--token", self.token])
+        self.http = httpx.Client(base_url=self.url, timeout=120)
+
+    def __enter__(self) -> "EmulatorProcess":
+        self.start()
+        return self
+
+    def stop(self, timeout: float = 20.0) -> None:
+        self.http.close()
+        super().stop(timeout)
+
+    def tokens(self, users: Sequence[str]) -> list[str]:
+        tokens: list[str] = []
+        for index in range(0, len(users), 5000):
+            response = self.http.post("/ctl/tokens", json={"users": list(users[index:index + 5000])})
+            response.raise_for_status()
+            tokens += response.json()["tokens"]
+        return tokens
+
+    def count(self) -> int:
+        return int(self.http.get("/ctl/count").json()["sent"])
+
+    def sent(self, start: int = 0) -> list[list]:
+        """[user id, time.time() accepted, reply|push, first text] since `start`."""
+        response = self.http.get("/ctl/sent", params={"start": start})
+        response.raise_for_status()
+        return response.json()["records"]
+
+
 # ---- open-loop load ---------------------------------------------------------------------
 
 @dataclass
@@ -149,7 +209,8 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
 
 
 async def _open_loop(host: str, port: int, requests: Sequence[Request], rate: float,
-                     start_wall: float, max_connections: int) -> LoadResult:
+                     start_wall: float, max_connections: int,
+                     offsets: Optional[Sequence[float]] = None) -> LoadResult:
     loop = asyncio.get_running_loop()
     start_mono = loop.time() + (start_wall - time.time())
     idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
@@ -190,9 +251,10 @@ async def _open_loop(host: str, port: int, requests: Sequence[Request], rate: fl
     for _ in range(min(8, max_connections)):
         idle.append(await asyncio.open_connection(host, port))
     raws = [_raw(r, f"{host}:{port}") for r in requests]
+    offsets = offsets or [index / rate for index in range(len(raws))]
     tasks = []
     for index, raw in enumerate(raws):
-        due = start_mono + index / rate
+        due = start_mono + offsets[index]
         delay = due - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
@@ -201,15 +263,16 @@ async def _open_loop(host: str, port: int, requests: Sequence[Request], rate: fl
     duration = loop.time() - start_mono
     for _, writer in idle:
         writer.close()
-    scheduled = [start_wall + index / rate for index in range(len(raws))]
+    scheduled = [start_wall + offset for offset in offsets]
     return LoadResult(latencies, statuses, errors, len(raws), duration, scheduled)
 
 
 def open_loop(url: str, requests: Sequence[Request], rate: float, start_wall: float,
-              max_connections: int = 512) -> LoadResult:
+              max_connections: int = 512,
+              offsets: Optional[Sequence[float]] = None) -> LoadResult:
     """Send `requests` at `rate` per second from `start_wall` (time.time()), whether or not
     earlier ones were answered; latency counts from the scheduled time (no coordinated
-    omission)."""
+    omission). `offsets` (seconds after the start, one per request) replaces the rate."""
     parsed = httpx.URL(url)
     try:
         import uvloop
@@ -217,7 +280,7 @@ def open_loop(url: str, requests: Sequence[Request], rate: float, start_wall: fl
     except ImportError:
         runner = asyncio.run
     return runner(_open_loop(parsed.host, parsed.port, requests, rate, start_wall,
-                             max_connections))
+                             max_connections, offsets))
 
 
 # ---- numbers and tables -----------------------------------------------------------------

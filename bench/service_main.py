@@ -24,13 +24,11 @@ from fastapi.concurrency import run_in_threadpool  # noqa: E402
 from sqlalchemy import func, insert  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-from bot import clock  # noqa: E402
 from bot.demo import build_emulated_service  # noqa: E402
-from bot.models import ConversationState, InboundEvent, Resident  # noqa: E402
+from bot.models import InboundEvent  # noqa: E402
 from bot.line.webhook import _row  # noqa: E402
+from harness import add_consented_residents  # noqa: E402
 
-# 射水市役所 (the bench residents told the bot where they are)
-AREA_LAT, AREA_LNG = 36.7306, 137.0755
 
 
 def build(port: int, database_url: str):
@@ -68,18 +66,7 @@ def build(port: int, database_url: str):
     @app.post("/bench/residents")
     async def residents(request: Request) -> dict:
         users = (await request.json())["users"]
-
-        def add() -> None:
-            now = clock.now()
-            with Session(engine) as session:
-                for user in users:
-                    row = Resident(line_user_id=user, terms_consent=True, terms_consent_at=now,
-                                   intake_relation="self", area_lat=AREA_LAT, area_lng=AREA_LNG)
-                    session.add(row)
-                    session.flush()
-                    session.add(ConversationState(resident_id=row.id, step="consult", data={}))
-                session.commit()
-        await run_in_threadpool(add)
+        await run_in_threadpool(add_consented_residents, engine, users)
         return {"added": len(users)}
 
     @app.get("/bench/status")

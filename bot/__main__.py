@@ -13,6 +13,9 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the service (settings from env)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--role", choices=("all", "web", "worker"), default="all",
+                       help="web: verify, store and answer webhooks, staff pages; worker: "
+                            "process stored events and run the scheduler; all: both")
 
     demo = commands.add_parser("demo", help="everything on one machine, no LINE account")
     demo.add_argument("--host", default="127.0.0.1")
@@ -39,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     for chatty in ("apscheduler", "alembic"):      # a line per job run / migration step
         logging.getLogger(chatty).setLevel(logging.WARNING)
     if args.command == "serve":
-        return _serve(args.host, args.port)
+        return _serve(args.host, args.port, args.role)
     if args.command == "demo":
         from bot.demo import run_demo
         return run_demo(args.host, args.port, seed=args.seed)
@@ -65,14 +68,14 @@ def _migrations(args) -> int:
     return 0
 
 
-def _serve(host: str, port: int) -> int:
+def _serve(host: str, port: int, role: str = "all") -> int:
     import uvicorn
 
     from bot.app import create_app
     from bot.config import MissingSetting
 
     try:
-        app = create_app()
+        app = create_app(role=role)
     except MissingSetting as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -23,6 +23,7 @@ from bot.hours import BusinessHours
 from bot.line.client import LineClient
 from bot.line.outbox import OutboxSender
 from bot.scheduler import build_scheduler
+from bot.wake import Listener
 from bot.line.webhook import build_router
 from bot.worker import EventWorker
 
@@ -48,8 +49,16 @@ class Runtime:
         return self.windows.current()
 
 
+ROLES = ("all", "web", "worker")
+
+
 def create_app(settings: Optional[Settings] = None, *, engine: Optional[Engine] = None,
-               start_background: bool = True, mount_extras=None) -> FastAPI:
+               start_background: bool = True, mount_extras=None, role: str = "all") -> FastAPI:
+    """The service. `role`: `web` verifies, stores and answers webhooks and serves the
+    staff pages, and runs nothing in the background; `worker` processes the stored events
+    and runs the scheduler, serving only /healthz; `all` (the default) is both."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
     settings = settings or get_settings()
     settings.require_production_settings()
     engine = engine or make_engine(settings.database_url)
@@ -81,17 +90,22 @@ def create_app(settings: Optional[Settings] = None, *, engine: Optional[Engine] 
     runtime = Runtime(settings, engine, client, sender, worker, scheduler, hours, windows)
     runtime.extras["followups"] = followups
     runtime.extras["notifier"] = notifier
+    runtime.extras["role"] = role
+    background = start_background and role != "web"
+    listener = Listener(engine, worker.wake)      # wakes on events other processes store
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if start_background:
+        if background:
             worker.start()
+            listener.start()
             scheduler.start()
         try:
             yield
         finally:
-            if start_background:
+            if background:
                 scheduler.shutdown(wait=False)
+                listener.stop()
                 worker.stop()
             sender.close()
             client.close()
@@ -99,8 +113,10 @@ def create_app(settings: Optional[Settings] = None, *, engine: Optional[Engine] 
     app = FastAPI(title="くらしの相談LINE", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.runtime = runtime
     webguard.install(app, settings.public_base_url)    # headers, 400 for bad parameters, 500
-    parser = WebhookParser(settings.line_channel_secret)
-    app.include_router(build_router(parser, engine, on_stored=worker.wake))
+    if role != "worker":
+        parser = WebhookParser(settings.line_channel_secret)
+        app.include_router(build_router(parser, engine, on_stored=worker.wake if background
+                                        else lambda: None))
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
@@ -111,6 +127,8 @@ def create_app(settings: Optional[Settings] = None, *, engine: Optional[Engine] 
             return JSONResponse({"status": "error", "database": type(error).__name__}, 503)
         return JSONResponse({"status": "ok"})
 
+    if role == "worker":                  # a worker serves its health check only
+        return app
     from bot.pages import router as pages_router
     app.include_router(pages_router)
     from admin.routes import mount_admin

@@ -16,7 +16,7 @@ from bot.flows import actions as act
 from bot.models import (
     Case, Consent, ConversationState, DeletionRecord, InboundEvent, Message, Outbox, Resident,
 )
-from bot.line.outbox import enqueue
+from bot.line.outbox import Claimed, enqueue
 
 RISK_ORDER = {"none": 0, "high": 1, "emergency": 2}
 
@@ -32,6 +32,7 @@ class Reply:
 class Outcome:
     outbox_ids: list[int] = field(default_factory=list)
     alerts: list[tuple[int, str]] = field(default_factory=list)   # (case id, reason)
+    claimed: list[Claimed] = field(default_factory=list)   # rows taken for sending at once
 
 
 def open_case(session: Session, resident: Resident) -> Optional[Case]:
@@ -56,12 +57,20 @@ class UnwiredAction(RuntimeError):
     """A follow-up action reached a runner built without follow-up hooks."""
 
 
+_UNKNOWN = object()
+
+
 class EffectRunner:
-    """Applies actions for one resident, each kind of action by one branch of `apply`."""
+    """Applies actions for one resident, each kind of action by one branch of `apply`.
+
+    `case` is the resident's open case as the caller loaded it (so it is not read again
+    per action); `claim_as` names the sender that will send the queued messages right
+    after the commit: the rows are stored already taken by it (no second claim)."""
 
     def __init__(self, session: Session, resident: Resident, state: ConversationState,
                  reply: Reply, retry_hours: float = 24.0,
-                 followups: Optional[FollowUpHooks] = None):
+                 followups: Optional[FollowUpHooks] = None, case: object = _UNKNOWN,
+                 claim_as: Optional[str] = None):
         self.session = session
         self.resident = resident
         self.state = state
@@ -70,6 +79,8 @@ class EffectRunner:
         self.outcome = Outcome()
         self.followups = followups
         self.recorded_on: Optional[Case] = None     # the case a resident message went to
+        self._case = case
+        self.claim_as = claim_as
 
     def run(self, actions: list[act.Action]) -> Outcome:
         for action in actions:
@@ -107,10 +118,10 @@ class EffectRunner:
             case act.UpdateCase():
                 self._update_case(action)
             case act.Escalate(priority=priority, reasons=reasons):
-                lifecycle.escalate(self.session, ensure_case(self.session, self.resident),
+                lifecycle.escalate(self.session, self._ensure_case(),
                                    priority=priority, reasons=reasons)
             case act.Alert(reason=reason):
-                case = ensure_case(self.session, self.resident)
+                case = self._ensure_case()
                 assert case.id is not None
                 self.outcome.alerts.append((case.id, reason))
             case act.ScheduleFollowUp():
@@ -119,14 +130,28 @@ class EffectRunner:
                 self._followups().cancel(self.session, self.resident, reason)
             case act.FollowUpAnswer():
                 self._followups().answer(self.session, self.resident, action)
+                self._case = _UNKNOWN             # an answer may reopen a closed case
             case act.EraseResident():
                 erase_resident(self.session, self.resident)
+                self._case = None                 # every case of theirs is closed now
             case _:
                 assert_never(action)
 
     def _resident_id(self) -> int:
         assert self.resident.id is not None, "the worker flushes a new resident first"
         return self.resident.id
+
+    def _open_case(self) -> Optional[Case]:
+        if self._case is _UNKNOWN:
+            self._case = open_case(self.session, self.resident)
+        assert self._case is None or isinstance(self._case, Case)
+        return self._case
+
+    def _ensure_case(self) -> Case:
+        case = self._open_case()
+        if case is None:
+            case = self._case = ensure_case(self.session, self.resident)
+        return case
 
     def _followups(self) -> FollowUpHooks:
         if self.followups is None:
@@ -153,17 +178,21 @@ class EffectRunner:
 
     # Messages and cases ---------------------------------------------------------------
     def _say(self, action: act.Say) -> None:
-        case = open_case(self.session, self.resident)
+        case = self._open_case()
         rows = enqueue(self.session, self.resident, action.messages,
                        reply_token=self.reply.token, reply_deadline=self.reply.deadline,
-                       case_id=case.id if case else None, retry_hours=self.retry_hours)
+                       case_id=case.id if case else None, retry_hours=self.retry_hours,
+                       claim_as=self.claim_as)
         self.reply = Reply(None, None)        # a reply token is used once
         self.outcome.outbox_ids.extend(row.id for row in rows if row.id is not None)
+        if self.claim_as:
+            self.outcome.claimed.extend(Claimed.of(row, self.resident.line_user_id)
+                                        for row in rows)
 
     def _record_inbound(self, action: act.RecordInbound) -> None:
         if not self.resident.terms_consent:
             return                            # without consent, no consultation text is kept
-        case = ensure_case(self.session, self.resident)
+        case = self._ensure_case()
         now = clock.now()
         self.session.add(Message(resident_id=self._resident_id(), case_id=case.id,
                                  direction="in", sender="resident", kind=action.kind,
@@ -177,7 +206,7 @@ class EffectRunner:
     def _update_case(self, action: act.UpdateCase) -> None:
         if not self.resident.terms_consent:
             return
-        case = ensure_case(self.session, self.resident)
+        case = self._ensure_case()
         case.fields = _union(case.fields, action.fields)
         case.patterns = _union(case.patterns, action.patterns)
         if RISK_ORDER[action.risk] > RISK_ORDER[case.risk]:

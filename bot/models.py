@@ -70,7 +70,9 @@ class Consent(SQLModel, table=True):
 
 
 class InboundEvent(SQLModel, table=True):
-    __table_args__ = (Index("ix_inbound_pending", "status", "id"),)
+    __table_args__ = (Index("ix_inbound_pending", "status", "id"),
+                      Index("ix_inbound_claim", "status", "triage_rank", "id"),
+                      Index("ix_inbound_resident_pending", "line_user_id", "status", "id"))
     id: Optional[int] = Field(default=None, primary_key=True)
     webhook_event_id: str = Field(unique=True, max_length=64)
     event_type: str = Field(max_length=32)
@@ -85,6 +87,9 @@ class InboundEvent(SQLModel, table=True):
     claimed_at: Optional[datetime] = None
     processed_at: Optional[datetime] = None
     error: Optional[str] = Field(default=None, sa_column=Column(Text))
+    # Claim order when the worker is behind (bot/worker_queue.py): 0 emergency, 1 high,
+    # 2 read and not urgent, 3 not read yet; lowest first, then oldest first.
+    triage_rank: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
 
 
 class Case(SQLModel, table=True):

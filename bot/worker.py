@@ -10,18 +10,18 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 from datetime import timedelta
 from typing import Callable, Optional
 
-from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from bot import clock
+from bot import clock, worker_queue
 from bot.config import Settings
-from bot.db import is_postgres, with_db_retry, write_gate
-from bot.effects import EffectRunner, FollowUpHooks, Reply, open_case
+from bot.db import with_db_retry, write_gate
+from bot.effects import EffectRunner, FollowUpHooks, Outcome, Reply, open_case
 from bot.flows.context import FlowContext, Inbound, ResidentView
 from bot.flows.state import Scratch, Step
 from bot.flows.router import route
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 ANSWERED_EVENT_TYPES = {"message", "postback", "follow", "unfollow"}
 CONTEXT_MESSAGES = 4                   # earlier messages the tagger may read:
 CONTEXT_WINDOW = timedelta(minutes=30)  # a thought split over messages, not last week's
+RANK_CHECK_EVERY_S = 0.25              # how often the worker looks whether it is behind
 
 ContextFactory = Callable[[], FlowContext]
 AlertHook = Callable[[int, str], None]
@@ -53,6 +54,7 @@ class EventWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
+        self._next_rank_check = 0.0
 
     # Thread control ---------------------------------------------------------------------
     def start(self) -> None:
@@ -82,60 +84,51 @@ class EventWorker:
 
     # Processing ---------------------------------------------------------------------------
     def run_once(self, limit: int = 100) -> int:
-        """Process what is pending now; returns how many events were handled."""
-        with Session(self.engine) as session:
-            pending = list(session.exec(
-                select(InboundEvent.id).where(InboundEvent.status == "pending")
-                .order_by(InboundEvent.id).limit(limit)))
+        """Process what is pending now (at most `limit`); returns how many were handled."""
         handled = 0
         gate = write_gate(self.engine)
-        for event_id in pending:
-            if self._stop.is_set():
-                break
+        while handled < limit and not self._stop.is_set():
+            if time.monotonic() >= self._next_rank_check:
+                self._next_rank_check = time.monotonic() + RANK_CHECK_EVERY_S
+                self._rank_if_behind()
             gate.wait_turn()              # a webhook insert waiting for SQLite goes first
-            outbox_ids, alerts = with_db_retry(lambda event_id=event_id: self._process(event_id))
-            if outbox_ids is None:
-                continue
+            outcome = with_db_retry(self._process_next)
+            if outcome is None:
+                break
             handled += 1
-            if outbox_ids:                # sent on the resident's lane; the next event goes on
-                self.sender.send_due(outbox_ids, wait=False)
-            for case_id, reason in alerts:
+            if outcome.claimed:           # sent on the resident's lane; the next event goes on
+                self.sender.send_claimed(outcome.claimed)
+            elif outcome.outbox_ids:
+                self.sender.send_due(outcome.outbox_ids, wait=False)
+            for case_id, reason in outcome.alerts:
                 if self.on_alert:
                     self.on_alert(case_id, reason)
         return handled
 
-    def _claim(self, session: Session, event_id: int) -> Optional[InboundEvent]:
-        query = select(InboundEvent).where(InboundEvent.id == event_id,
-                                           InboundEvent.status == "pending")
-        if is_postgres(self.engine):
-            return session.exec(query.with_for_update(skip_locked=True)).first()
-        claimed = session.exec(update(InboundEvent).where(
-            InboundEvent.id == event_id, InboundEvent.status == "pending")
-            .values(claimed_by=WORKER_ID, claimed_at=clock.now()))
-        return session.exec(query).first() if claimed.rowcount == 1 else None
+    def _rank_if_behind(self) -> None:
+        """When behind, read the backlog's messages so emergencies are claimed first
+        (bot/worker_queue.py)."""
+        try:
+            if worker_queue.behind(self.engine):
+                analyze = self.make_context().analyze
+                if analyze is not None:
+                    worker_queue.rank_backlog(self.engine, lambda text: analyze(text).risk)
+        except OperationalError:
+            log.warning("could not rank the backlog; events go in arrival order")
 
-    def _earlier_pending(self, session: Session, event: InboundEvent) -> bool:
-        if not event.line_user_id:
-            return False
-        return session.exec(select(InboundEvent.id).where(
-            InboundEvent.line_user_id == event.line_user_id,
-            InboundEvent.status == "pending", InboundEvent.id < event.id).limit(1)).first() is not None
-
-    def _process(self, event_id: int):
-        """(outbox ids, alerts), or (None, []) when the event is not ours to process now."""
+    def _process_next(self) -> Optional[Outcome]:
+        """Claim the next event and process it in one transaction; None when there is none."""
         with Session(self.engine, expire_on_commit=False) as session:
-            event = self._claim(session, event_id)
-            if event is None or self._earlier_pending(session, event):
+            event = worker_queue.claim_next(session, WORKER_ID)
+            if event is None:
                 session.rollback()
-                return None, []
+                return None
+            event_id = event.id
+            assert event_id is not None
             try:
                 outcome = self._handle(session, event)
-                event.status = "done" if outcome is not None else "ignored"
-                event.processed_at = clock.now()
-                event.payload = _scrubbed(event.payload)
-                session.add(event)
-                session.commit()
-                return (outcome.outbox_ids, outcome.alerts) if outcome else ([], [])
+                self._finish_event(session, event, "done" if outcome is not None else "ignored")
+                return outcome or Outcome()
             except OperationalError:
                 # The database went away (a dropped PostgreSQL connection, SQLite locked
                 # too long), not a fault of the event: it stays pending and is retried.
@@ -145,16 +138,34 @@ class EventWorker:
                 session.rollback()
                 log.error("event %s failed: %s", event_id, type(error).__name__)
                 log.debug("event failure detail", exc_info=True)
-                return self._fail(event_id, error), []
+                return Outcome(outbox_ids=self._fail(event_id, error))
 
-    def _handle(self, session: Session, event: InboundEvent):
+    @staticmethod
+    def _finish_event(session: Session, event: InboundEvent, status: str) -> None:
+        event.status = status
+        event.claimed_by = WORKER_ID            # which process did it (SQLite set it at the claim)
+        event.processed_at = clock.now()
+        event.payload = _scrubbed(event.payload)
+        session.add(event)
+        session.commit()
+
+    def _handle(self, session: Session, event: InboundEvent) -> Optional[Outcome]:
         payload = event.payload or {}
         if (event.mode != "active" or event.event_type not in ANSWERED_EVENT_TYPES
                 or not event.line_user_id):
             return None               # standby, unknown types, groups: stored, not answered
-        resident = _resident_for(session, event.line_user_id)
-        state = session.get(ConversationState, resident.id) or ConversationState(
-            resident_id=resident.id, step=Step.NEW, data={})
+        resident, state, case, view = self._load_view(session, event.line_user_id)
+        inbound = Inbound.from_event(payload, event.event_time)
+        actions = route(view, inbound, self.make_context())
+        runner = EffectRunner(session, resident, state, self._reply_for(event),
+                              retry_hours=self.settings.outbox_retry_hours,
+                              followups=self.followup_hooks, case=case, claim_as=WORKER_ID)
+        return runner.run(actions)
+
+    def _load_view(self, session: Session, line_user_id: str):
+        """The resident, their conversation state and open case (read once for the whole
+        event), and the view of them the flows get."""
+        resident, state = _resident_and_state(session, line_user_id)
         case = open_case(session, resident)
         view = ResidentView(
             step=Step.parse(state.step), data=Scratch.from_json(state.data),
@@ -167,12 +178,7 @@ class EventWorker:
             case_fields=tuple(case.fields or ()) if case else (),
             staff_replied_at=_staff_replied_at(session, resident),
             language=resident.language)
-        inbound = Inbound.from_event(payload, event.event_time)
-        actions = route(view, inbound, self.make_context())
-        runner = EffectRunner(session, resident, state, self._reply_for(event),
-                              retry_hours=self.settings.outbox_retry_hours,
-                              followups=self.followup_hooks)
-        return runner.run(actions)
+        return resident, state, case, view
 
     def _reply_for(self, event: InboundEvent) -> Reply:
         token = (event.payload or {}).get("replyToken")
@@ -227,6 +233,18 @@ def warm_up(make_context: ContextFactory) -> None:
         gc.collect()
         gc.freeze()
         _heap_frozen = True
+
+
+def _resident_and_state(session: Session,
+                        line_user_id: str) -> tuple[Resident, ConversationState]:
+    """The resident and their state in one round trip (both made when new)."""
+    found = session.exec(select(Resident, ConversationState).outerjoin(
+        ConversationState, col(ConversationState.resident_id) == Resident.id).where(
+        Resident.line_user_id == line_user_id)).first()
+    resident, state = found if found else (_resident_for(session, line_user_id), None)
+    if state is None:
+        state = ConversationState(resident_id=resident.id, step=Step.NEW, data={})
+    return resident, state
 
 
 def _resident_for(session: Session, line_user_id: str) -> Resident:

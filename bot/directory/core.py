@@ -38,6 +38,9 @@ class _Place:
     names: dict[str, set[str]] = field(default_factory=dict)  # written name → targets (town/area)
 
 
+SEARCHES_REMEMBERED = 4096       # distinct (field, area) questions kept; then start again
+
+
 class Directory:
     def __init__(self, data: DirectoryFile, path: Path | str = "<memory>"):
         self.path = str(path)
@@ -45,6 +48,7 @@ class Directory:
         self._windows = {w.id: w for w in data.windows}
         self._lines = {line.key: line for line in data.national_lines}
         self._places: dict[str, _Place] = {}
+        self._searches: dict[tuple, list[WindowMatch]] = {}
         self._check_references()
 
     # ---------------------------------------------------------------- loading
@@ -309,7 +313,22 @@ class Directory:
                *, complex_case: bool = False, limit: int = 5) -> list[WindowMatch]:
         """Windows for the resident, best first: catchment → nearest of each field (in turn)
         → city-wide windows of the field → the 多機関協働 window when complex_case.
-        Suspended windows never; one site once; at most `limit`."""
+        Suspended windows never; one site once; at most `limit`.
+
+        Remembered per question (the directory does not change once loaded): residents of
+        one town asking about one field get the same answer without searching again."""
+        key = (municipality, tuple(fields), complex_case, limit) + ((
+            area.status, area.towns, area.lat, area.lng, area.approximate) if area else ())
+        found = self._searches.get(key)
+        if found is None:
+            found = self._search(municipality, fields, area, complex_case, limit)
+            if len(self._searches) >= SEARCHES_REMEMBERED:
+                self._searches.clear()
+            self._searches[key] = found
+        return list(found)
+
+    def _search(self, municipality: str, fields: Sequence[str], area: AreaResolution | None,
+                complex_case: bool, limit: int) -> list[WindowMatch]:
         fields = [f for f in fields]
         pool = [w for w in self.windows(municipality) if w.status == "active"]
         resident = set(area.towns) if area and area.status == "resolved" else set()

@@ -25,12 +25,13 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 class ServiceProcess:
     def __init__(self, *, env: Optional[dict[str, str]] = None, port: Optional[int] = None,
                  command: Optional[Sequence[str]] = None, log_path: Optional[Path] = None,
-                 name: str = "service"):
+                 name: str = "service", role: str = "all"):
         self.port = port or free_port()
         self.name = name
         self.env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **(env or {})}
         self.command = list(command or [sys.executable, "-m", "bot", "serve",
-                                        "--host", "127.0.0.1", "--port", str(self.port)])
+                                        "--host", "127.0.0.1", "--port", str(self.port),
+                                        "--role", role])
         self.log_path = log_path
         self.process: Optional[subprocess.Popen] = None
 
@@ -38,15 +39,16 @@ class ServiceProcess:
     def against_emulator(cls, *, database_url: str, line_api_host: str, channel_secret: str,
                          access_token: str, port: Optional[int] = None,
                          extra_env: Optional[dict[str, str]] = None,
-                         log_path: Optional[Path] = None, name: str = "service") -> "ServiceProcess":
-        """`python -m bot serve` with LINE_API_HOST pointing at an emulator."""
+                         log_path: Optional[Path] = None, name: str = "service",
+                         role: str = "all") -> "ServiceProcess":
+        """`python -m bot serve --role ROLE` with LINE_API_HOST pointing at an emulator."""
         port = port or free_port()
         env = {"DATABASE_URL": database_url, "LINE_API_HOST": line_api_host,
                "LINE_CHANNEL_SECRET": channel_secret, "LINE_CHANNEL_ACCESS_TOKEN": access_token,
                "SECRET_KEY": "drill-" + channel_secret,
                "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
                "WORKER_POLL_S": "0.2", **(extra_env or {})}
-        return cls(env=env, port=port, log_path=log_path, name=name)
+        return cls(env=env, port=port, log_path=log_path, name=name, role=role)
 
     @property
     def url(self) -> str:

@@ -37,8 +37,13 @@ WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 def enqueue(session: Session, resident: Resident, messages: list[dict[str, Any]], *,
             reply_token: Optional[str] = None, reply_deadline: Optional[datetime] = None,
             purpose: str = "bot", case_id: Optional[int] = None,
-            retry_hours: float = 24.0, staff_id: Optional[int] = None) -> list[Outbox]:
-    """Store messages to send (five per request; the reply token goes with the first)."""
+            retry_hours: float = 24.0, staff_id: Optional[int] = None,
+            claim_as: Optional[str] = None) -> list[Outbox]:
+    """Store messages to send (five per request; the reply token goes with the first).
+
+    With `claim_as` (a sender's WORKER_ID) the rows are stored already taken by that
+    sender, which sends them from what it has in hand after the commit
+    (`OutboxSender.send_claimed`): no second round trip to claim them."""
     assert resident.id is not None, "the resident must be flushed first"
     now = clock.now()
     rows = []
@@ -50,6 +55,8 @@ def enqueue(session: Session, resident: Resident, messages: list[dict[str, Any]]
                      give_up_at=now + timedelta(hours=retry_hours),
                      reply_token=reply_token if index == 0 else None,
                      reply_deadline=reply_deadline if index == 0 else None)
+        if claim_as:
+            row.status, row.claimed_by, row.claimed_at, row.claims = "sending", claim_as, now, 1
         session.add(row)
         session.flush()
         session.add(Message(resident_id=resident.id, case_id=case_id, direction="out",
@@ -104,6 +111,17 @@ class Claimed:
     claims: int
     error: Optional[str]
 
+    claimed_at: Optional[datetime] = None
+    resident_id: int = 0
+
+    @classmethod
+    def of(cls, row: Outbox, user_id: Optional[str]) -> "Claimed":
+        """A row stored already claimed (enqueue(claim_as=…)), as its sender holds it."""
+        assert row.id is not None
+        return cls(row.id, user_id, row.messages, row.reply_token, row.reply_deadline,
+                   row.uuid, row.attempts, row.claims, row.error, row.claimed_at,
+                   row.resident_id)
+
     @property
     def reply_uncertain(self) -> bool:
         """A reply whose outcome we never learnt: an earlier sender died mid-send, or the
@@ -133,12 +151,39 @@ class OutboxSender:
             return sum(future.result() for future in futures)
         return len(futures)
 
+    def send_claimed(self, rows: Iterable[Claimed]) -> None:
+        """Send rows this process stored already claimed, on their resident's lane, without
+        waiting (the worker goes on with the next event)."""
+        for row in rows:
+            self._lane_for(row.resident_id).submit(self._send_held, row)
+
     def close(self) -> None:
         for lane in self._lanes:
             lane.shutdown(wait=True)
 
     def _lane_for(self, resident_id: int) -> ThreadPoolExecutor:
         return self._lanes[resident_id % len(self._lanes)]
+
+    def _send_held(self, row: Claimed) -> None:
+        try:
+            if row.claimed_at and clock.now() - row.claimed_at > CLAIM_STALE_AFTER / 2:
+                # waited long in the lane: renew the claim, or leave it to whoever took it
+                if not self._renew(row):
+                    return
+            self._send(row)
+        except Exception:           # the row stays claimed and is retried after the timeout
+            log.exception("outbox %s: send failed unexpectedly", row.id)
+
+    def _renew(self, row: Claimed) -> bool:
+        statement = update(Outbox).where(
+            col(Outbox.id) == row.id, col(Outbox.status) == "sending",
+            col(Outbox.claimed_by) == WORKER_ID, col(Outbox.claims) == row.claims).values(
+            claimed_at=clock.now())
+
+        def renew() -> bool:
+            with session_scope(self.engine) as session:
+                return bool(session.exec(statement).rowcount == 1)
+        return with_db_retry(renew)
 
     def _claim_and_send(self, row_id: int) -> bool:
         try:
@@ -180,7 +225,9 @@ class OutboxSender:
                     return None
                 user_id = session.exec(select(Resident.line_user_id).where(
                     Resident.id == row.resident_id)).first()
-                return Claimed(row_id, user_id, *tuple(row)[1:])
+                return Claimed(row_id, user_id, row.messages, row.reply_token,
+                               row.reply_deadline, row.uuid, row.attempts, row.claims,
+                               row.error, resident_id=row.resident_id)
         return with_db_retry(claim)
 
     def _send(self, row: "Claimed") -> None:

@@ -15,11 +15,11 @@ from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from bot import clock
 from bot.db import with_db_retry, write_gate
 from bot.models import InboundEvent
+from bot.wake import announce
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1_000_000     # LINE's webhooks are small; refuse anything huge early
@@ -106,6 +106,6 @@ def store_events(engine: Engine, events: list[dict[str, Any]]) -> None:
     table = InboundEvent.__table__  # type: ignore[attr-defined]
     statement = dialect.insert(table).values(rows).on_conflict_do_nothing(
         index_elements=["webhook_event_id"])
-    with write_gate(engine).urgent(), Session(engine) as session:
-        session.exec(statement)
-        session.commit()
+    with write_gate(engine).urgent(), engine.begin() as connection:
+        connection.execute(statement)
+        announce(connection)                   # workers in other processes (PostgreSQL)
