@@ -27,7 +27,7 @@ def corpus():
 def test_corpus_is_large_and_from_several_writers(corpus):
     assert len(corpus) >= 4000
     writers = Counter(r.writer for r in corpus if not r.writer.startswith("nlp_"))
-    assert len(writers) >= 5 and min(writers.values()) >= 500
+    assert len(writers) >= 5 and min(writers.values()) >= 300   # each writer a real group of the cross-validation
 
 
 def test_every_writer_covers_every_field_and_risk_level(corpus):

@@ -45,6 +45,11 @@ MAX_FOLDS = 6
 FALSE_ALARM_BUDGET = 0.025
 ASK_BUDGET = 0.08
 REVIEW_BUDGET = 0.05
+# a field's threshold never rises above this: the best F1 on the blind-like sets (full of
+# topics named in passing) went as high as 0.8-0.9 and then missed plain requests
+# (お金のことで相談したいです at 0.55 had no field, so no window was offered); a window too
+# many costs the resident less than a request not heard
+FIELD_THRESHOLD_CAP = 0.5
 EMERGENCY_WEIGHT = 3.0   # a missed emergency counts this many missed highs when thresholds are chosen
 # Reported blind sets of the learned-model rounds (data/nlp/reported/); the rule-era sets 1-6
 # are left out: the lexicon rules, whose signals are features, were tuned on them.
@@ -216,7 +221,7 @@ def choose_thresholds(exs: Sequence[Example], p: Probs) -> dict[str, float]:
     for j, f in enumerate(FIELD_KEYS):
         y = np.array([f in e.row.fields for e in exs])
         scores = [(_f1(y, p.p_fields[:, j] >= g), -abs(g - 0.5), g) for g in grid]
-        t["field:" + f] = float(max(scores)[2])
+        t["field:" + f] = min(float(max(scores)[2]), FIELD_THRESHOLD_CAP)
     y_h = np.array([e.row.handoff for e in exs])
     base = lv > 0
     t["handoff"] = float(max((float(((base | (p.p_handoff >= g)) == y_h).mean()), -abs(g - 0.5), g) for g in grid)[2])
