@@ -64,7 +64,7 @@ def on_text(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Acti
         answer = emergency.SAFETY_TYPED.get(typed.rstrip("。.!！").lower())
         if answer:
             return stored + emergency.on_safety_answer(view, answer, ctx)
-    elif analysis.ask:
+    elif analysis.ask and not _answers_the_area_question(view, ctx, typed):
         return stored + emergency.ask_safety(view, analysis, ctx)
     if analysis.review and view.case_status not in STAFF_HELD:
         stored.append(Escalate("normal", ["review"]))  # 要確認: not confidently calm, a person reads it
@@ -91,6 +91,12 @@ def on_text(view: ResidentView, inbound: Inbound, ctx: FlowContext) -> list[Acti
     if answered is not None:
         return stored + answered
     return stored + listen(view, ctx)
+
+
+def _answers_the_area_question(view: ResidentView, ctx: FlowContext, typed: str) -> bool:
+    """A place name given as the area answer adds nothing to the risk the earlier messages
+    showed (they were read, and asked about if needed, when they came): not a reason to ask."""
+    return view.data.awaiting in ("area", "area_text", "postal") and windows.names_a_place(view, ctx, typed)
 
 
 def record(analysis: Analysis) -> list[Action]:

@@ -324,6 +324,15 @@ def safety_replies(actions: list) -> list[str]:
     return [item["action"]["data"] for item in last.get("quickReply", {}).get("items", [])]
 
 
+def test_a_place_given_as_the_area_answer_is_not_asked_about():
+    """Read with the earlier worry, a town name can reach the ask band; it adds nothing new."""
+    tags = Tags(七美=asked("七美"))
+    view = resident(data=Scratch(awaiting="area", fields=("kosodate",)))
+    actions = route(view, said("七美"), context(tags))
+    assert "死にたい気持ち" not in texts(actions)
+    assert any(m["type"] == "flex" for m in messages(actions))          # the windows
+
+
 def test_the_grey_zone_asks_directly_and_queues_the_case_as_to_review():
     tags = Tags(もう全部どうでもいい=asked("もう全部どうでもいい"))
     actions = route(resident(), said("もう全部どうでもいい"), context(tags))
