@@ -51,14 +51,15 @@ def make_staff(engine, login: str, role: str = "staff", password: str = PASSWORD
 
 
 def totp_code(engine, login: str) -> str:
-    """The authenticator app: a code for the account's secret, for the earliest time step
-    the service will still accept (within one step of now, later than the last one used)."""
+    """The authenticator app: a code for the account's secret — the current time step's, as a
+    phone shows it (it stays valid if the step turns before the service checks it), or the
+    next one still accepted when the current one was used already."""
     from admin.totp import DRIFT_STEPS, code_at, step_at
     with Session(engine) as session:
         staff = session.exec(select(StaffUser).where(StaffUser.login == login)).one()
         assert staff.totp_secret, f"{login} has no second factor"
         current = step_at(clock.now())
-        step = max(current - DRIFT_STEPS, (staff.totp_last_step or -1) + 1)
+        step = max(current, (staff.totp_last_step or -1) + 1)
         assert step <= current + DRIFT_STEPS, "every code of this minute is used; wait"
         return code_at(staff.totp_secret, step)
 
