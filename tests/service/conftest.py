@@ -3,12 +3,15 @@ reached through the real line-bot-sdk (`api`) or plain HTTP (`raw`)."""
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from linebot.v3.messaging import ApiClient, Configuration, MessagingApi
 
+from bot import clock
+from bot.clock import FrozenClock, from_jst
 from bot.emulator import LinePlatform, create_emulator_app
 from bot.emulator.liveserver import LiveServer
 from helpers import EMULATOR_SECRET as SECRET
@@ -50,3 +53,12 @@ def raw(platform, host):
     with httpx.Client(base_url=host, headers={"Authorization": f"Bearer {TOKEN}"},
                       timeout=10) as client:
         yield client
+
+
+@pytest.fixture
+def at_jst():
+    """Sets the clock to a JST wall-clock moment (in the past: reply tokens still hold)."""
+    def set_to(moment: datetime) -> None:
+        clock.set_clock(FrozenClock(from_jst(moment)))
+    yield set_to
+    clock.set_clock(None)

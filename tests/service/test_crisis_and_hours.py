@@ -8,8 +8,6 @@ from datetime import datetime
 
 import pytest
 
-from bot import clock
-from bot.clock import FrozenClock, from_jst
 from helpers import quick_data, quick_labels, reply_to
 from test_conversation import Chat, texts_of
 
@@ -21,13 +19,6 @@ SATURDAY_2330 = datetime(2025, 6, 7, 23, 30)
 TOYAMA_STATION = (36.7013, 137.2133)                   # 富山駅: about 9 km out of 射水市
 
 
-@pytest.fixture
-def at_jst():
-    """Sets the clock to a JST wall-clock moment (in the past: reply tokens still hold)."""
-    def set_to(moment: datetime) -> None:
-        clock.set_clock(FrozenClock(from_jst(moment)))
-    yield set_to
-    clock.set_clock(None)
 
 
 def card_rows(message: dict) -> tuple[list[str], list[dict]]:

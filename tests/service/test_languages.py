@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
 
-from bot import clock
-from bot.clock import FrozenClock, from_jst
 from bot.directory import get_directory
 from helpers import quick_data, quick_labels, reply_to, resident_row
 from test_conversation import Chat, texts_of
@@ -16,12 +13,6 @@ from test_conversation import Chat, texts_of
 WEDNESDAY_2330 = datetime(2025, 6, 4, 23, 30)
 
 
-@pytest.fixture
-def at_jst():
-    def set_to(moment: datetime) -> None:
-        clock.set_clock(FrozenClock(from_jst(moment)))
-    yield set_to
-    clock.set_clock(None)
 
 
 def tel_buttons(message: dict) -> list[tuple[str, str]]:
