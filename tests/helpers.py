@@ -50,6 +50,14 @@ def make_staff(engine, login: str, role: str = "staff", password: str = PASSWORD
         return staff.id
 
 
+def logged_in(service, login: str = "aoki", role: str = "staff") -> "AdminClient":
+    """A new staff account of `role`, logged in (through the second factor for admins)."""
+    make_staff(service.engine, login, role=role)
+    client = AdminClient(service.base_url)
+    client.login(login)
+    return client
+
+
 def totp_code(engine, login: str) -> str:
     """The authenticator app: a code for the account's secret — the current time step's, as a
     phone shows it (it stays valid if the step turns before the service checks it), or the

@@ -5,14 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from bot.models import AuditLog, CannedReply
-from helpers import AdminClient, make_case, make_staff
+from helpers import logged_in, make_case
 
-
-def logged_in(service, login="aoki", role="staff"):
-    make_staff(service.engine, login, role=role)
-    client = AdminClient(service.base_url)
-    client.login(login)
-    return client
 
 
 def replies(service) -> list[CannedReply]:

@@ -10,7 +10,7 @@ import PIL.Image
 from sqlmodel import Session, select
 
 from bot.models import AuditLog, Case, FollowUp, Message, Note, Outbox
-from helpers import AdminClient, case_row, make_case, make_staff
+from helpers import case_row, logged_in, make_case, make_staff
 
 ANALYSIS = {
     "text": "母の介護で眠れず、もう死にたいと思うことがあります",
@@ -19,12 +19,6 @@ ANALYSIS = {
     "risk": "high", "risk_evidence": [{"text": "死にたい", "start": 11, "end": 15}],
 }
 
-
-def logged_in(service, login="aoki", role="staff"):
-    make_staff(service.engine, login, role=role)
-    client = AdminClient(service.base_url)
-    client.login(login)
-    return client
 
 
 def test_case_page_shows_conversation_tags_evidence_consent_and_logs_the_view(service):

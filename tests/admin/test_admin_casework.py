@@ -8,14 +8,8 @@ from sqlmodel import Session, select
 
 from bot import clock
 from bot.models import AuditLog, Consent, Resident
-from helpers import AdminClient, case_row, make_case, make_staff
+from helpers import case_row, logged_in, make_case
 
-
-def logged_in(service, login="aoki", role="staff"):
-    make_staff(service.engine, login, role=role)
-    client = AdminClient(service.base_url)
-    client.login(login)
-    return client
 
 
 def jst_local(moment) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from bot.models import AuditLog, Message, MessageCorrection
-from helpers import AdminClient, make_case, make_staff
+from helpers import AdminClient, logged_in, make_case
 
 ANALYSIS = {
     "text": "母の介護で眠れず、もう死にたいと思うことがあります",
@@ -15,12 +15,6 @@ ANALYSIS = {
     "handoff": True,
 }
 
-
-def logged_in(service, login="aoki", role="staff") -> AdminClient:
-    make_staff(service.engine, login, role=role)
-    client = AdminClient(service.base_url)
-    client.login(login)
-    return client
 
 
 def tagged_case(service) -> tuple[int, int]:

@@ -8,14 +8,8 @@ import re
 from sqlmodel import Session, select
 
 from bot.models import AuditLog, CaseLabel, Label
-from helpers import AdminClient, make_case, make_staff
+from helpers import logged_in, make_case
 
-
-def logged_in(service, login="aoki", role="staff"):
-    make_staff(service.engine, login, role=role)
-    client = AdminClient(service.base_url)
-    client.login(login)
-    return client
 
 
 def listed(html: str) -> set[int]:

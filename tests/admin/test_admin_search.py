@@ -11,14 +11,8 @@ from admin.search import query_digest
 from bot import clock
 from bot.erasure import erase_case_texts
 from bot.models import AuditLog, Case
-from helpers import AdminClient, make_case, make_staff
+from helpers import logged_in, make_case
 
-
-def logged_in(service, login="aoki", role="staff"):
-    make_staff(service.engine, login, role=role)
-    client = AdminClient(service.base_url)
-    client.login(login)
-    return client
 
 
 def found(html: str) -> set[int]:
